@@ -1,0 +1,1 @@
+"""Checked project → SQL through sqlglot's expression builders (not built yet)."""

@@ -1,0 +1,1 @@
+"""The rule language: grammar, YAML source positions, parser, AST, checker, diagnostics."""
