@@ -70,8 +70,9 @@ class String:
 
 @dataclass(frozen=True)
 class Boolean:
+    """`true` / `false`, in any case; printed in lower case."""
+
     value: bool
-    text: str
     span: Span = _span()
 
 
