@@ -20,7 +20,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedToken, VisitError
 
 from segdsl.dsl import ast
 from segdsl.dsl.ast import Span
-from segdsl.dsl.syntax_errors import describe_syntax_error
+from segdsl.dsl.syntax_errors import describe_syntax_error, invalid_date, invalid_timestamp
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,10 @@ def parse_rule(text: str) -> ast.Expr:
             accepted.append(token)
         tree = interactive.feed_eof(accepted[-1] if accepted else None)
     except (UnexpectedToken, UnexpectedCharacters) as exc:
-        # The LALR state's lookahead set merges contexts; accepts() is what can really follow.
-        expected = interactive.accepts() if isinstance(exc, UnexpectedToken) else set()
         failing = getattr(exc, "token", None)
         if accepted and failing is not None and accepted[-1] is failing:
             accepted.pop()
+        expected = _accepts_after(text, accepted) if isinstance(exc, UnexpectedToken) else set()
         previous = accepted[-1] if accepted else None
         message, span, hint, label = describe_syntax_error(exc, text, previous, expected)
         raise RuleSyntaxError(message, span, hint, label) from None
@@ -68,6 +67,21 @@ def parse_rule(text: str) -> ast.Expr:
         if isinstance(exc.orig_exc, RuleSyntaxError):
             raise exc.orig_exc from None
         raise
+
+
+def _accepts_after(text: str, tokens: list[Token]) -> set[str]:
+    """The terminals that may follow `tokens`.
+
+    The LALR state's lookahead set merges contexts, so it is not asked; and the state at the
+    error is no good either: the failing token has already driven reductions that narrow it
+    (in `(x > 1` the end of the rule reduces `x > 1` to a condition, after which only `)` or
+    `OR` may follow, and `AND` would go missing). So the accepted tokens are replayed into a
+    fresh parser and it is asked before the failing token.
+    """
+    probe = _lark().parse_interactive(text)
+    for token in tokens:
+        probe.feed_token(token)
+    return probe.accepts()
 
 
 # --- literal decoding -----------------------------------------------------------------------
@@ -160,16 +174,16 @@ class _ToAst(Transformer):
         try:
             return ast.Date(dt.date.fromisoformat(str(tok)), str(tok), _span(tok))
         except ValueError:
-            raise RuleSyntaxError(f"`{tok}` is not a valid date", _span(tok), hint="dates are written YYYY-MM-DD") from None
+            message, hint = invalid_date(str(tok))
+            raise RuleSyntaxError(message, _span(tok), hint, "not a real date") from None
 
     def timestamp(self, meta, children):
         (tok,) = children
         try:
             return ast.Timestamp(dt.datetime.fromisoformat(str(tok)), str(tok), _span(tok))
         except ValueError:
-            raise RuleSyntaxError(
-                f"`{tok}` is not a valid timestamp", _span(tok), hint="timestamps are written YYYY-MM-DDTHH:MM[:SS]"
-            ) from None
+            message, hint = invalid_timestamp(str(tok))
+            raise RuleSyntaxError(message, _span(tok), hint, "not a real time") from None
 
     def duration(self, meta, children):
         (tok,) = children
@@ -257,6 +271,7 @@ class _ToAst(Transformer):
                 f"`{tok}` is not a time unit",
                 _span(tok),
                 hint="write `per month`, `per week`, `per day`, `per year` or `per hour`",
+                label="not a time unit",
             )
         return unit
 

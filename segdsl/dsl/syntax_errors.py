@@ -1,15 +1,20 @@
 """Lark's parse errors → sentences a marketer can read.
 
-Input: an `UnexpectedToken` or `UnexpectedCharacters` from the rule parser, the rule text and
-the last token the parser accepted.
-Output: (message, span in the rule, hint, label) for a `RuleSyntaxError`.
+Input: an `UnexpectedToken` or `UnexpectedCharacters` from the rule parser, the rule text, the
+last token the parser accepted and the terminals that could have followed it.
+Output: (message, span in the rule, hint, label) for a `RuleSyntaxError`; `invalid_date` and
+`invalid_timestamp` give (message, hint) for a date-shaped token that is not a real date.
 
 Messages name tokens as a person would (`a value`, `)`, `AND`) instead of terminal names, say
 what came before (`expected a value after `>` but found `AND``), and collapse long lists of
-expectations. Common mistakes get their own hint (see `_MISTAKES`).
+expectations. Common mistakes get their own message or hint (see `_mistake`).
 """
 
 from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
@@ -17,6 +22,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 from segdsl.dsl.ast import Span
 
 _VALUE_TERMINALS = {"NUMBER", "STRING", "DATE", "DURATION", "RATE", "PERCENT", "TRUE", "FALSE"}
+_ARITHMETIC = {"PLUS", "MINUS", "STAR", "SLASH"}
+# After these a condition starts, so "a value" would undersell what is missing.
+_CONDITION_STARTERS = {"AND", "OR", "NOT", "WHERE"}
 
 _NAMES = {
     "COMPARE": "a comparison (`=`, `!=`, `<`, `>`…)",
@@ -39,14 +47,25 @@ _NAMES = {
     "STAR": "`*`",
     "MISSING": "`MISSING`",
     "NULL": "`NULL`",
+    "STARTS": "`STARTS WITH`",
+    "ENDS": "`ENDS WITH`",
+    # Aggregate clauses and time words are written in lower case in the SPEC and by `fmt`.
+    "WHERE": "`where`",
+    "OVER": "`over`",
+    "TO": "`to`",
+    "PER": "`per`",
+    "AGO": "`ago`",
     "$END": "the end of the rule",
 }
 
-# The order in which expected items are listed: the likeliest intentions first.
-_ORDER = ["RPAR", "COMMA", "COMPARE", "IN", "AND", "OR", "MISSING", "NOT", "WITH", "TO", "AGO", "DURATION"]
+# The order in which expected items are listed: the likeliest intentions first, the end last.
+_ORDER = ["RPAR", "COMMA", "COMPARE", "IN", "AND", "OR", "MISSING", "NOT", "WITH", "TO", "AGO", "DURATION",
+          "ARITHMETIC", "$END"]
 
 
 def _name(terminal: str) -> str:
+    if terminal == "ARITHMETIC":
+        return "an arithmetic operator"
     if terminal in _NAMES:
         return _NAMES[terminal]
     return f"`{terminal.replace('_', ' ')}`"
@@ -68,7 +87,13 @@ def describe_expected(expected: set[str]) -> str:
         return "a duration such as `90d` or a time such as `2026-01-01` or `30d ago`"
     if expected == {"WORD"}:
         return "a name"
-    names = sorted(expected, key=lambda t: (_ORDER.index(t) if t in _ORDER else len(_ORDER), t))
+    items = set(expected)
+    if len(items) > 1:
+        items.discard("LPAR")  # only ever there to make a name into a call: not what anyone meant
+    if items & _ARITHMETIC and items - _ARITHMETIC:
+        items = (items - _ARITHMETIC) | {"ARITHMETIC"}
+    unlisted = _ORDER.index("ARITHMETIC") - 0.5  # other keywords: after the listed ones, before the end
+    names = sorted(items, key=lambda t: (_ORDER.index(t) if t in _ORDER else unlisted, t))
     if len(names) > 4:
         return ", ".join(_name(n) for n in names[:3]) + " or another operator"
     if len(names) == 1:
@@ -76,27 +101,99 @@ def describe_expected(expected: set[str]) -> str:
     return ", ".join(_name(n) for n in names[:-1]) + " or " + _name(names[-1])
 
 
-def _mistake(token: Token, previous: Token | None, expected: set[str]) -> tuple[str, str] | None:
-    """Known mistakes: (message, hint) or None."""
-    prev = str(previous) if previous is not None else ""
-    if previous is not None and previous.type == "COMPARE" and str(token) == "=" and prev in {"=", "!", "<", ">"}:
-        return ("`==` is not an operator", "compare with a single `=`: `industry = tech`")
-    if previous is not None and previous.type == "IN" and token.type != "LPAR":
-        return ("`IN` needs a list in parentheses", "write `IN (a, b, c)`")
-    if previous is not None and expected == {"LPAR"} and token.type != "LPAR":
-        word = str(previous)
-        return (f"`{word}` is a function and needs `(`",
-                f"to use `{word}` as a text value, quote it: '{word}'; as a field name, use backticks: `{word}`")
-    if previous is not None and previous.type == "IS":
-        return (f"expected `MISSING`, `NULL` or `NOT` after `IS` but found {_describe_token(token)}",
-                "write `IS MISSING` or `IS NOT MISSING`; to compare, use `=`")
-    if token.type not in _NAMES and token.type != "WORD" and describe_expected(expected) == "a value":
-        word = str(token)
-        return (f"expected a value after {_describe_token(previous) if previous else 'the start'} but found the keyword `{word}`",
-                f"to use `{word}` as a text value, quote it: '{word}'; as a field name, use backticks: `{word}`")
-    if token.type == "WORD" and previous is not None and previous.type == "WORD":
-        return (f"expected an operator or `AND`/`OR` between `{previous}` and `{token}`",
-                "a value with spaces must be quoted: `city = \"New York\"`")
+@dataclass(frozen=True)
+class _Known:
+    """A recognised mistake. `message` None keeps the generic sentence and adds the hint."""
+
+    message: str | None
+    hint: str
+    span: Span | None = None
+
+
+def _adjacent(previous: Token, token: Token) -> bool:
+    return previous.end_pos == token.start_pos
+
+
+def _open_parens(text: str, end: int) -> int:
+    """How many `(` are open at `end`, not counting those inside strings and backticks."""
+    depth, quote, chars = 0, "", iter(text[:end])
+    for ch in chars:
+        if quote:
+            if ch == "\\" and quote != "`":
+                next(chars, None)
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+    return depth
+
+
+def _mistake(token: Token, previous: Token | None, expected: set[str], wanted: str, text: str) -> _Known | None:
+    """Known mistakes, or None."""
+    if previous is None:
+        return None
+    prev, word = str(previous), str(token)
+    if previous.type == "COMPARE" and word == "=" and prev in {"=", "<", ">"}:
+        return _Known("`==` is not an operator", "compare with a single `=`: `industry = tech`",
+                      Span(previous.start_pos, token.end_pos))
+    if token.type == previous.type and token.type in _CONDITION_STARTERS | {"IN", "IS", "BETWEEN"}:
+        return _Known(f"`{word}` is written twice", f"remove one `{word}`")
+    if prev == "=" and word in {"<", ">"} and _adjacent(previous, token):
+        return _Known(f"`={word}` is not an operator", f"write `{word}=`", Span(previous.start_pos, token.end_pos))
+    if previous.type == "IN" and token.type != "LPAR":
+        return _Known("`IN` needs a list in parentheses", "write `IN (a, b, c)`")
+    if expected == {"LPAR"} and token.type != "LPAR":
+        # `count > 5`, `x = min`: a reserved function name where a field or a word was meant.
+        return _Known(f"`{prev}` is a function and needs `(`",
+                      f"to use `{prev}` as a text value, quote it: '{prev}'; as a field name, use backticks: `{prev}`",
+                      Span(previous.start_pos, previous.end_pos))
+    if previous.type == "IS":
+        return _Known(f"expected `MISSING`, `NULL` or `NOT` after `IS` but found {_describe_token(token)}",
+                      "write `IS MISSING` or `IS NOT MISSING`; to compare, use `=`")
+    if previous.type == "COMPARE" and token.type in {"NULL", "MISSING"}:
+        test = "IS NOT MISSING" if prev in {"!=", "<>"} else "IS MISSING"
+        return _Known(f"`{prev} {word}` does not test for a missing value", f"write `{test}`")
+    if previous.type == "NOT" and token.type == "COMPARE":
+        return _Known(None, "write `!=` for not equal, or put `NOT` before the whole condition: `NOT x = 1`")
+    if wanted in {"a value", "a condition"} and token.type in {"AND", "OR"}:
+        what = "condition" if wanted == "a condition" else "value"
+        return _Known(f"expected {wanted} after `{prev}` but found `{word}`",
+                      f"a {what} is missing between `{prev}` and `{word}`"
+                      + ("" if what == "condition" else f"; to compare with the word itself, quote it: '{word}'"))
+    if token.type != "WORD" and word[:1].isalpha() and wanted in {"a value", "a condition"}:
+        return _Known(f"expected {wanted} after `{prev}` but found the keyword `{word}`",
+                      f"to use `{word}` as a text value, quote it: '{word}'; as a field name, use backticks: `{word}`")
+    if token.type == "WORD" and previous.type == "WORD":
+        message = f"expected an operator or `AND`/`OR` between `{prev}` and `{word}`"
+        if "COMPARE" in expected:  # `x LIKE 'a%'`: the left side of a condition
+            return _Known(message, "a condition is a field, an operator and a value: `industry = tech`")
+        if "COMMA" in expected:  # `IN (a b)`
+            return _Known(message, f"separate the values with commas: `{prev}, {word}`; "
+                                   f"a value with spaces must be quoted: \"{prev} {word}\"")
+        return _Known(message, f"a value with spaces must be quoted: \"{prev} {word}\"")
+    if token.type == "STRING" and previous.type == "STRING" and _adjacent(previous, token) and prev[0] == word[0]:
+        # SQL's `'it''s'`: the lexer sees strings glued together; show the whole run as one string.
+        quote, other = prev[0], "'" if prev[0] == '"' else '"'
+        run = re.compile(rf"(?:{quote}(?:[^{quote}\\\n]|\\.)*{quote})+").match(text, previous.start_pos)
+        inner = run.group()[1:-1].replace(quote * 2, quote).replace(other, "\\" + other)
+        return _Known(f"`{quote * 2}` does not put a quote inside a string",
+                      f"use the other kind of quotes: {other}{inner}{other}",
+                      Span(run.start(), run.end()))
+    if token.type == "NUMBER" and "DURATION" in expected:
+        return _Known(None, f"a duration needs a unit: `{word}d`, `{word}w`, `{word}mo` or `{word}y`")
+    if expected == {"TO"}:
+        return _Known(None, "a window in the past has a start and an end: `over 180d ago to 90d ago`; "
+                            "the last 90 days are `over 90d`")
+    if token.type == "COMMA" and "COMMA" not in expected:
+        return _Known(None, "to compare with several values, write `IN (a, b)`")
+    if "AND" in expected and "OR" not in expected:  # only ever between BETWEEN's bounds
+        return _Known(None, "`BETWEEN` takes two values: `age BETWEEN 18 AND 30`")
+    if token.type == "RPAR" and "RPAR" not in expected and _open_parens(text, token.start_pos) == 0:
+        return _Known("`)` has no matching `(`", "remove it, or add the `(` that it closes")
+    if token.type == "$END" and "RPAR" in expected and wanted != "a value":
+        return _Known("the rule ends before a `(` is closed", "add the missing `)`")
     return None
 
 
@@ -111,14 +208,20 @@ def describe_syntax_error(
         span = Span(len(text.rstrip()), len(text.rstrip()))
     else:
         span = Span(token.start_pos, token.end_pos)
-    known = _mistake(token, previous, expected)
-    if known:
-        return known[0], span, known[1], "here"
-    after = f" after {_describe_token(previous)}" if previous is not None else ""
     wanted = describe_expected(expected)
+    if wanted == "a value" and (previous is None or previous.type in _CONDITION_STARTERS) and "NOT" in expected:
+        wanted = "a condition"
+    after = f" after {_describe_token(previous)}" if previous is not None else ""
     if token.type == "$END":
-        return f"the rule ends too early: expected {wanted}{after}", span, None, f"expected {wanted}"
-    return f"expected {wanted}{after} but found {_describe_token(token)}", span, None, "unexpected here"
+        generic = f"the rule ends too early: expected {wanted}{after}", f"expected {wanted}"
+    else:
+        generic = f"expected {wanted}{after} but found {_describe_token(token)}", "unexpected here"
+    known = _mistake(token, previous, expected, wanted, text)
+    if known is None:
+        return generic[0], span, None, generic[1]
+    if known.message is None:
+        return generic[0], known.span or span, known.hint, generic[1]
+    return known.message, known.span or span, known.hint, "here"
 
 
 _CHAR_HINTS = {
@@ -150,3 +253,36 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str) -> tuple[str, Sp
             "not understood",
         )
     return f"unexpected character `{char}`", span, None, "not understood"
+
+
+# --- dates that have the right shape but do not exist ------------------------------------------
+
+
+def invalid_date(text: str) -> tuple[str, str]:
+    """(message, hint) for `2024-02-30`, `2024-13-01`: the lexer's shape, not a calendar day."""
+    year, month, day = (int(part) for part in text[:10].split("-"))
+    what = "timestamp" if len(text) > 10 else "date"
+    if year < 1:
+        return f"`{text}` is not a valid {what}: there is no year 0", "years start at 0001"
+    if not 1 <= month <= 12:
+        return f"`{text}` is not a valid {what}: there is no month {month}", "months go from 01 to 12"
+    last = calendar.mdays[month] + (month == 2 and calendar.isleap(year))
+    month_name = f"{calendar.month_name[month]} {year}"
+    return (f"`{text}` is not a valid {what}: {month_name} has {last} days",
+            f"days of {month_name} go from 01 to {last}")
+
+
+def invalid_timestamp(text: str) -> tuple[str, str]:
+    """(message, hint) for a timestamp-shaped token with an impossible date or time of day."""
+    year, month, day = (int(part) for part in text[:10].split("-"))
+    if year < 1 or not 1 <= month <= 12 or not 1 <= day <= calendar.mdays[month] + (month == 2 and calendar.isleap(year)):
+        return invalid_date(text)
+    hour, minute = int(text[11:13]), int(text[14:16])
+    second = int(text[17:19]) if len(text) >= 19 else 0
+    if hour > 23:
+        return f"`{text}` is not a valid timestamp: there is no hour {hour}", "hours go from 00 to 23"
+    if minute > 59:
+        return f"`{text}` is not a valid timestamp: there is no minute {minute}", "minutes go from 00 to 59"
+    if second > 59:
+        return f"`{text}` is not a valid timestamp: there is no second {second}", "seconds go from 00 to 59"
+    return f"`{text}` is not a valid timestamp", "timestamps are written YYYY-MM-DDTHH:MM[:SS]"

@@ -1,0 +1,1 @@
+"""Engines that evaluate compiled projects; DuckDB (embedded) is the default."""

@@ -1,0 +1,145 @@
+"""Warehouse exports as DuckDB relations, and their schemas.
+
+Input: a project's source declarations (`SourceSpec`: path or glob, optional format and table),
+the project folder, and `--data NAME=PATH` overrides.
+Output: DuckDB relations over the files (nothing is scanned until a query runs) and each
+source's column types as segdsl types, or a diagnostic naming the source and file at fault.
+
+Formats by extension (or `format:`): Parquet (`.parquet`, `.pq`), CSV (`.csv`, `.tsv`, `.txt`,
+sniffed header and types), JSON and NDJSON (`.json`, `.ndjson`, `.jsonl`), a DuckDB database
+file (`.duckdb`, `.db`, with `table:`). A folder means every Parquet file below it, read with
+hive partitioning; a glob (`data/orders/*.parquet`) means every file it matches.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from segdsl.dsl import diagnostics as d
+from segdsl.dsl import typed as t
+from segdsl.dsl.diagnostics import Diagnostic
+from segdsl.dsl.project import ProjectSpec, SourceSpec
+
+_EXTENSIONS = {
+    ".parquet": "parquet", ".pq": "parquet",
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+    ".json": "json", ".ndjson": "json", ".jsonl": "json",
+    ".duckdb": "duckdb", ".db": "duckdb",
+}
+
+_NUMERIC = re.compile(r"(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL.*|NUMERIC.*)")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a source's data is: the resolved path and how to read it."""
+
+    path: str
+    format: str
+    table: str | None = None
+    partitioned: bool = False
+
+
+class SourceError(Exception):
+    """A source that cannot be read; the message names the source and the file."""
+
+
+def locate(spec: SourceSpec, root: Path, override: str | None = None) -> Location:
+    raw = override if override is not None else spec.path
+    if raw is None:
+        raise SourceError(f"source {spec.name.name} has no path")
+    path = Path(raw) if override is not None or Path(raw).is_absolute() else root / raw
+    text = str(path)
+    if path.is_dir():
+        return Location(os.path.join(text, "**", "*.parquet"), "parquet", partitioned=True)
+    fmt = spec.format or _EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        raise SourceError(f"cannot tell the format of {text}: name it with `format:` (parquet, csv, json, duckdb)")
+    if glob.has_magic(text):
+        if not glob.glob(text, recursive=True):
+            raise SourceError(f"no file matches {text}")
+    elif not path.exists():
+        raise SourceError(f"file not found: {text}")
+    if fmt == "duckdb" and not spec.table:
+        raise SourceError(f"{text} is a DuckDB database: name the table with `table:`")
+    return Location(text, fmt, spec.table)
+
+
+def relation(con, location: Location):
+    """A lazy DuckDB relation over the source's files."""
+    import duckdb
+
+    try:
+        match location.format:
+            case "parquet":
+                return con.read_parquet(location.path, hive_partitioning=location.partitioned)
+            case "csv":
+                return con.read_csv(location.path, header=True)
+            case "json":
+                return con.read_json(location.path)
+            case "duckdb":
+                db = duckdb.connect(location.path, read_only=True)
+                return db.table(location.table)
+    except duckdb.Error as exc:
+        raise SourceError(f"cannot read {location.path}: {_first_line(exc)}") from None
+    raise SourceError(f"unknown format {location.format}")
+
+
+def to_type(duckdb_type: str) -> t.Type | None:
+    """A DuckDB column type as a segdsl type; None for types rules cannot use (structs, blobs)."""
+    text = duckdb_type.upper()
+    if text.endswith("[]"):
+        return t.Type("list", element=to_type(text[:-2]))
+    if text == "BOOLEAN":
+        return t.BOOLEAN
+    if text == "VARCHAR" or text.startswith("ENUM"):
+        return t.STRING
+    if text == "DATE":
+        return t.DATE
+    if text.startswith("TIMESTAMP"):
+        return t.TIMESTAMP
+    if _NUMERIC.fullmatch(text):
+        return t.NUMBER
+    return None
+
+
+def read_schemas(
+    spec: ProjectSpec, overrides: dict[str, str] | None = None
+) -> tuple[dict[str, dict[str, t.Type] | None], list[Diagnostic]]:
+    """Each source's column types, from file metadata (Parquet footers, a CSV/JSON sample).
+
+    A source that cannot be read maps to None and gets one diagnostic at its `path:`.
+    """
+    import duckdb
+
+    overrides = overrides or {}
+    schemas: dict[str, dict[str, t.Type] | None] = {}
+    diags: list[Diagnostic] = []
+    con = duckdb.connect()
+    root = Path(spec.root)
+    for source in spec.sources:
+        name = source.name.name
+        try:
+            rel = relation(con, locate(source, root, overrides.get(name)))
+            columns = {c: ty for c, raw in zip(rel.columns, rel.types) if (ty := to_type(str(raw))) is not None}
+        except SourceError as exc:
+            where = " (from --data)" if name in overrides else ""
+            diags.append(d.error("E401", f"source {name}: {exc}{where}", source.path_span,
+                                 label="cannot read this", hint="check the path; it is relative to the project folder"))
+            schemas[name] = None
+            continue
+        except duckdb.Error as exc:
+            diags.append(d.error("E402", f"source {name}: cannot read it: {_first_line(exc)}", source.path_span))
+            schemas[name] = None
+            continue
+        schemas[name] = columns
+    con.close()
+    return schemas, diags
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
