@@ -4,11 +4,14 @@ Input: the text of one rules file and its path as shown to the user.
 Output: a tree of `YScalar` / `YMap` / `YSeq` nodes holding character offsets into that text,
 and diagnostics: E001 (not readable YAML), E005 (duplicate key).
 
-PyYAML parses. Our own work is the position mapping: a rule is a YAML string, and a later
-stage that finds a problem at character 17 of the rule asks its scalar where that character
-sits in the file. Quotes, escapes, line folding and block indentation move characters around,
-so each scalar token is re-read here by the rules of its style, noting for every decoded
-character the file offsets it came from.
+PyYAML parses (SafeLoader rules). Our own work is the position mapping: a rule is a YAML
+string, and a later stage that finds a problem at character 17 of the rule asks its scalar
+where that character sits in the file (`YScalar.index_of`, `YScalar.span`); the re-reading
+of quotes, escapes, folding and block indentation lives in `yaml_positions`.
+
+Beyond PyYAML: a duplicate key is an error rather than silently last-wins; an alias is the
+very node it names; `<<` merges as in PyYAML; tags other than YAML's standard ones, and
+values PyYAML cannot construct (the date 2026-02-30), are E001 errors that keep the tree.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ class YScalar:
     """None for plain, `'`, `"`, `|` or `>`."""
     start: int
     end: int
-    """The scalar token with its quotes or block header (not an anchor or tag before it)."""
+    """The scalar token with its quotes or block header, not an anchor or tag before it; a
+    block scalar ends at its last non-blank character."""
     file: str
     chars: CharMap | None = field(default=None, compare=False, repr=False)
     """Where each character of `text` sits in the file; None maps every offset to `start`."""
@@ -308,22 +312,26 @@ _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _TOKEN_WORDS = {
     "block end": "the end of the indented block", "block mapping start": "a new mapping",
     "block sequence start": "a new list", "stream end": "the end of the file",
-    "document start": "'---'", "document end": "'...'", "scalar": "a value", "?": "a key",
+    "document start": "'---'", "document end": "'...'", "scalar": "a value",
 }
-_PHRASES = (("a block scalar", "a | or > block"), ("while scanning", "while reading"), ("while parsing", "while reading"),
-            ("block ", ""), ("flow sequence", "[...] list"), ("flow mapping", "{...} mapping"),
-            ("simple key", "key"), ("scalar", "value"), ("stream", "file"),
-            ("character '\\t'", "a tab"), ("but got", "but found"))
-_HINTS = (("mapping values are not allowed", "quote a value that holds ': ', or check the indentation"),
-          ("a tab", "indent with spaces; YAML does not allow tabs here"),
-          ("end of the indented", "check the indentation of this line"),
-          ("unexpected end of file", "close the quote"),
-          ("cannot start any token", "put the value in quotes"))
+_PHRASES = (
+    ("'?'", "a key"), ("a block scalar", "a | or > block"), ("while scanning", "while reading"),
+    ("while parsing", "while reading"), ("block ", ""), ("flow sequence", "[...] list"),
+    ("flow mapping", "{...} mapping"), ("simple key", "key"), ("scalar", "value"),
+    ("stream", "file"), ("character '\\t'", "a tab"), ("but got", "but found"),
+)
+_HINTS = (
+    ("mapping values are not allowed", "quote a value that holds ': ', or check the indentation"),
+    ("a tab", "indent with spaces; YAML does not allow tabs here"),
+    ("end of the indented", "check the indentation of this line"),
+    ("unexpected end of file", "close the quote"),
+    ("cannot start any token", "put the value in quotes"),
+)
 
 
 def _plain_words(message: str) -> str:
-    message = re.sub(r"'?<([a-z ]+)>'?|'(\?)'", lambda m: _TOKEN_WORDS[m[1] or m[2]]
-                     if (m[1] or m[2]) in _TOKEN_WORDS else m[0], message)
+    """PyYAML's wording without its token names: "expected <block end>" reads as English."""
+    message = re.sub(r"'?<([a-z ]+)>'?", lambda m: _TOKEN_WORDS.get(m[1], m[0]), message)
     for phrase, words in _PHRASES:
         message = message.replace(phrase, words)
     return message.strip()
@@ -332,17 +340,20 @@ def _plain_words(message: str) -> str:
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     at = mark.index if mark else 0
-    span = FileSpan(file, at, at + (at < len(text) and text[at] not in _BREAKS))
+    width = 1 if at < len(text) and text[at] not in _BREAKS else 0  # a caret under a character
+    span = FileSpan(file, at, at + width)
     if exc.context == "expected a single document in the stream":
         return error("E001", "a rules file holds one YAML document", span,
                      label="a second document starts here",
                      hint="remove the '---' line or move the second document to its own file")
-    problem, context = exc.problem or "", exc.context or ""
-    if problem == "second occurrence":  # PyYAML puts "found duplicate anchor" in the context
-        problem, context = context.replace("; first occurrence", ""), "the first occurrence"
-    message = _plain_words(problem or context or "this is not valid YAML")
-    notes = ()
-    if problem and context and exc.context_mark:
-        notes = (f"{_plain_words(context)} that starts on line {exc.context_mark.line + 1}",)
+    context_line = exc.context_mark.line + 1 if exc.context_mark else None
+    if exc.problem == "second occurrence":  # a duplicate anchor, worded the other way round
+        message = (exc.context or "").replace("; first occurrence", "")
+        notes: tuple[str, ...] = (f"the first one is on line {context_line}",)
+    else:
+        message = _plain_words(exc.problem or exc.context or "this is not valid YAML")
+        notes = ()
+        if exc.problem and exc.context and context_line:
+            notes = (f"{_plain_words(exc.context)} that starts on line {context_line}",)
     hint = next((h for key, h in _HINTS if key in message), None)
     return error("E001", message, span, hint=hint, notes=notes)
