@@ -45,7 +45,8 @@ def check(project: str, data: tuple[str, ...], fmt: str) -> None:
     from segdsl.dsl import render
 
     result = load(project, _data_overrides(data)).check()
-    diagnostics = render.sort_diagnostics(result.diagnostics)
+    # Errors first, then warnings, each group in file order.
+    diagnostics = sorted(render.sort_diagnostics(result.diagnostics), key=lambda x: not x.is_error)
     if fmt == "json":
         click.echo(render.render_json(diagnostics, result.texts), nl=False)
     elif fmt == "concise":
