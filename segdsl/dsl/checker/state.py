@@ -12,7 +12,7 @@ from pathlib import Path
 from segdsl.dsl import typed as t
 from segdsl.dsl.checker.expressions import ExpressionChecker
 from segdsl.dsl.checker.scope import Scope, SourceInfo
-from segdsl.dsl.diagnostics import Diagnostic
+from segdsl.dsl.diagnostics import Diagnostic, FileSpan
 from segdsl.dsl.project import ProjectSpec
 
 
@@ -29,6 +29,8 @@ class State:
     metric_failed: set[str] = field(default_factory=set)
     segments: dict[str, t.Segment] = field(default_factory=dict)
     segment_deps: dict[str, list[str]] = field(default_factory=dict)
+    segment_ref_spans: dict[tuple[str, str], FileSpan] = field(default_factory=dict)
+    """(segment, path it uses) → where its rule says `in_segment(path)`."""
     layers: list[t.Layer] = field(default_factory=list)
     microsegments: list[t.Microsegment] = field(default_factory=list)
     scope: Scope | None = None
@@ -54,7 +56,8 @@ class State:
             as_of=spec.settings.as_of,
             sources=sources,
             fields=dict(self.fields or {}),
-            metrics=tuple(self.metrics[m.name.name] for m in spec.metrics if m.name.name in self.metrics),
+            # Stored as checked, and a metric is checked after the metrics it uses: dependencies first.
+            metrics=tuple(self.metrics.values()),
             segments=tuple(self.segments[p] for p in self.segment_order()),
             layers=tuple(self.layers),
             microsegments=tuple(self.microsegments),
