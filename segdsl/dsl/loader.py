@@ -35,6 +35,7 @@ TIER_KEYS = {"name", "description", "rule", "else"}
 MICRO_KEYS = {"name", "description", "layers", "within"}
 FIELD_TYPES = ("number", "string", "boolean", "date", "timestamp", "rate", "list")
 SOURCE_FORMATS = ("parquet", "csv", "json", "duckdb")
+PER_UNITS = ("hour", "day", "week", "month", "year", "h", "d", "w", "mo", "y")
 
 
 def display_path(path: Path) -> str:
@@ -117,9 +118,11 @@ def load_project(path: str | Path) -> tuple[ProjectSpec, list[Diagnostic]]:
                 micros.append(micro)
 
     if not segments and not layers and not diags:
-        where = "no rules files" if not files else "no segments or layers"
+        what = "no rules files" if not files else "no segments or layers"
+        shown = display_path(root)
+        folder = "the current folder" if shown == "." else shown
         diags.append(d.error(
-            "E008", f"the project in {display_path(root)} has {where}",
+            "E008", f"the project in {folder} has {what}",
             hint="add a rules file such as rules.yml with a `segments:` list",
         ))
     spec = ProjectSpec(
@@ -171,6 +174,7 @@ def _sources(node: YNode | None, shapes: Shapes) -> list[SourceSpec]:
         if fmt is not None and fmt not in SOURCE_FORMATS:
             shapes.report("E002", f"unknown format `{fmt}`", body.get("format"),
                           hint="use one of: " + ", ".join(SOURCE_FORMATS))
+            fmt = None  # reported once: the file is then read by its extension
         out.append(SourceSpec(
             name=name,
             path=shapes.string(body.get("path"), "path"),
@@ -195,7 +199,7 @@ def _fields(node: YNode | None, shapes: Shapes) -> list[FieldSpec]:
         shapes.keys(body, FIELD_KEYS, f"field `{name.name}`")
         type_node = body.get("type")
         ftype = shapes.choice(type_node, FIELD_TYPES, "type")
-        per = shapes.choice(body.get("per"), ("hour", "day", "week", "month", "year", "h", "d", "w", "mo", "y"), "per")
+        per = shapes.choice(body.get("per"), PER_UNITS, "per", noun="unit for `per`")
         if ftype == "rate" and per is None and body.get("per") is None:
             shapes.report("E004", f"field `{name.name}` is a rate and needs `per`", type_node,
                           hint="add `per: month` (or hour, day, week, year)")
@@ -220,15 +224,21 @@ def _metrics(node: YNode | None, shapes: Shapes) -> list[MetricSpec]:
 def _rule(node: YNode | None, what: str, shapes: Shapes, parent: YMap | None) -> Rule | None:
     if node is None:
         return None
+    if isinstance(node, YScalar) and node.value is None:
+        shapes.report("E010", f"the rule of {what} is empty", node,
+                      hint="write a condition after `rule:`, e.g. `rule: age >= 18`")
+        return None
     if not isinstance(node, YScalar) or not isinstance(node.value, str):
         found = shapes.describe(node)
-        shapes.report("E010", f"the rule of {what} must be text, not {found}", node,
-                      hint="write the rule as a string, e.g. `rule: age >= 18`")
+        shapes.report("E010", f"the rule of {what} must be text, not {found}", node, hint=_NOT_TEXT_HINTS.get(
+            found, "a rule is a condition written as text, e.g. `rule: age >= 18`"))
         return None
     text = node.value
-    if parent is not None and parent.flow and text.count("(") > text.count(")"):
+    rest = _cut_off_rest(parent, node) if parent is not None else []
+    if rest:
+        whole = ", ".join([text, *(key.text for key in rest)])
         shapes.report("E102", f"the rule of {what} was cut off at a comma", node,
-                      hint=f"inside {{...}} a rule with commas must be quoted: rule: \"{text}, ...\"",
+                      hint=f"inside {{...}} quote a rule that holds commas: rule: \"{whole}\"",
                       label="YAML ends the rule at the comma")
         return Rule(text, None, node)
     try:
@@ -250,12 +260,13 @@ def _segment(node: YNode, parent: str | None, shapes: Shapes) -> SegmentSpec | N
     written = name.name if name is not None else shapes.string(body.get("name"), "name") or "?"
     path = written if parent is None else f"{parent}/{written}"
     rule = _rule(body.get("rule"), f"segment `{path}`", shapes, parent=body)
-    if name is None:
-        return None
+    # Children are read even under a parent with a bad name, so that their mistakes show now.
     children = tuple(
         child for item in shapes.items(body.get("segments"), "segments")
         if (child := _segment(item, path, shapes)) is not None
     )
+    if name is None:
+        return None
     return SegmentSpec(
         name=name, path=path, parent=parent, rule=rule,
         description=shapes.string(body.get("description"), "description"),
@@ -264,14 +275,35 @@ def _segment(node: YNode, parent: str | None, shapes: Shapes) -> SegmentSpec | N
     )
 
 
+_NOT_TEXT_HINTS = {
+    "a list": "`[...]` makes a YAML list; write the rule as text, e.g. `rule: industry IN (software, saas)`",
+    "a mapping": "`key: value` makes a YAML mapping; compare with `=` (`rule: industry = software`), "
+                 "or quote a rule that holds `: `",
+}
+
+
+def _cut_off_rest(body: YMap, rule: YNode) -> list[YScalar]:
+    """The rest of a rule that YAML cut at a comma inside `{...}`: `{rule: x IN (a, b)}` reads
+    as `rule: x IN (a` and a key `b)` without a value. Empty when the rule was not cut."""
+    if not (body.flow and isinstance(rule, YScalar) and isinstance(rule.value, str)):
+        return []
+    depth = rule.value.count("(") - rule.value.count(")")
+    rest: list[YScalar] = []
+    for key, value in sorted(body.items, key=lambda item: item[0].start):
+        if depth <= 0:
+            break
+        if key.start <= rule.start:
+            continue
+        if not (isinstance(value, YScalar) and value.value is None):
+            break
+        rest.append(key)
+        depth += key.text.count("(") - key.text.count(")")
+    return rest
+
+
 def _cut_off_keys(body: YMap) -> set[str]:
     """Keys that are the rest of a rule YAML cut at a comma (`{rule: x IN (a, b)}`)."""
-    rule = body.get("rule")
-    if not (body.flow and isinstance(rule, YScalar) and isinstance(rule.value, str)):
-        return set()
-    if rule.value.count("(") <= rule.value.count(")"):
-        return set()
-    return {k.text for k, v in body.items if k.start > rule.start and isinstance(v, YScalar) and v.value is None}
+    return {k.text for k in _cut_off_rest(body, body.get("rule"))}
 
 
 def _layer(node: YNode, shapes: Shapes) -> LayerSpec | None:
@@ -280,35 +312,48 @@ def _layer(node: YNode, shapes: Shapes) -> LayerSpec | None:
         return None
     shapes.keys(body, LAYER_KEYS, "a layer", required=("name", "tiers"))
     name = shapes.name(body.get("name"), "layer name")
+    written = name.name if name is not None else shapes.string(body.get("name"), "name") or "?"
+    within = shapes.path(body.get("within"), "within")
+    tiers_node = body.get("tiers")
+    items = shapes.items(tiers_node, "tiers")
+    empty = (isinstance(tiers_node, YSeq) and not tiers_node.items) or (
+        isinstance(tiers_node, YScalar) and tiers_node.value is None)
+    if empty:
+        shapes.report("E310", f"layer {written} has no tiers", body.get("name") or body,
+                      hint="add `tiers:` with at least one `- name: ... rule: ...`")
+    tiers: list[TierSpec] = []
+    for item in items:
+        tier = _tier(item, written, shapes)
+        if tier is not None:
+            tiers.append(tier)
     if name is None:
         return None
-    within = shapes.path(body.get("within"), "within")
-    tiers: list[TierSpec] = []
-    for item in shapes.items(body.get("tiers"), "tiers"):
-        tier = shapes.mapping(item, "a tier")
-        if tier is None:
-            continue
-        shapes.keys(tier, TIER_KEYS, "a tier", required=("name",), ignore=_cut_off_keys(tier))
-        tier_name = shapes.name(tier.get("name"), "tier name")
-        if tier_name is None:
-            continue
-        else_node = tier.get("else")
-        rule_node = tier.get("rule")
-        if else_node is not None:
-            if not (isinstance(else_node, YScalar) and else_node.value is True):
-                shapes.report("E002", "`else` takes `true`", else_node, hint="write `else: true` for the catch-all tier")
-            if rule_node is not None:
-                shapes.report("E002", f"tier `{tier_name.name}` has both `rule` and `else`", rule_node,
-                              hint="a catch-all tier has no rule; remove one of them")
-            tiers.append(TierSpec(tier_name, None, shapes.span_of(else_node, tier_name)))
-            continue
-        if rule_node is None:
-            shapes.report("E004", f"tier `{tier_name.name}` needs a `rule` (or `else: true`)", item)
-            continue
-        rule = _rule(rule_node, f"tier `{name.name}/{tier_name.name}`", shapes, parent=tier)
-        if rule is not None:
-            tiers.append(TierSpec(tier_name, rule))
     return LayerSpec(name, within, tuple(tiers), shapes.string(body.get("description"), "description"))
+
+
+def _tier(item: YNode, layer: str, shapes: Shapes) -> TierSpec | None:
+    tier = shapes.mapping(item, "a tier")
+    if tier is None:
+        return None
+    meant = shapes.keys(tier, TIER_KEYS, "a tier", required=("name",), ignore=_cut_off_keys(tier))
+    tier_name = shapes.name(tier.get("name"), "tier name")
+    written = tier_name.name if tier_name is not None else shapes.string(tier.get("name"), "name") or "?"
+    else_node = tier.get("else")
+    rule_node = tier.get("rule")
+    if else_node is not None and rule_node is not None:
+        shapes.report("E002", f"tier `{written}` has both `rule` and `else`", rule_node,
+                      hint="a catch-all tier has no rule; remove one of them")
+        return None
+    if else_node is not None:
+        if not (isinstance(else_node, YScalar) and else_node.value is True):
+            shapes.report("E002", "`else` takes `true`", else_node, hint="write `else: true` for the catch-all tier")
+        return None if tier_name is None else TierSpec(tier_name, None, shapes.span_of(else_node, tier_name))
+    if rule_node is None:
+        if "rule" not in meant and tier_name is not None:
+            shapes.report("E004", f"tier `{written}` needs a `rule` (or `else: true`)", item)
+        return None
+    rule = _rule(rule_node, f"tier `{layer}/{written}`", shapes, parent=tier)
+    return None if tier_name is None or rule is None else TierSpec(tier_name, rule)
 
 
 def _microsegment(node: YNode, shapes: Shapes) -> MicrosegmentSpec | None:

@@ -83,18 +83,26 @@ class Shapes:
         yield from body.items
 
     def keys(self, body: YMap, allowed: set[str], what: str, required: Iterable[str] = (),
-             ignore: set[str] | frozenset[str] = frozenset()) -> None:
+             ignore: set[str] | frozenset[str] = frozenset()) -> set[str]:
+        """Report unknown keys and missing required ones; return the keys that an unknown key
+        was taken for (`rul` → `rule`). A required key that an unknown key was taken for is
+        not reported missing as well: one mistake, one message."""
+        meant: set[str] = set()
         for key, _ in body.items:
             name = key.text
             if name in allowed or name in ignore:
                 continue
+            suggestion = did_you_mean(name, allowed)
+            if suggestion is not None:
+                meant.add(suggestion)
             self.report(
                 "E003", f"unknown key `{name}` in {what}{suggestion_text(name, allowed)}", key,
                 hint="allowed keys: " + ", ".join(sorted(allowed)), label="not a known key",
             )
         for name in required:
-            if body.get(name) is None and not any(k.text == name for k, _ in body.items):
+            if name not in meant and not any(k.text == name for k, _ in body.items):
                 self.report("E004", f"{what} needs `{name}`", body, label=f"no `{name}` here")
+        return meant
 
     def string(self, node: YNode | None, what: str) -> str | None:
         if node is None or (isinstance(node, YScalar) and node.value is None):
@@ -104,13 +112,16 @@ class Shapes:
         self.report("E002", f"`{what}` must be text, found {self.describe(node)}", node)
         return None
 
-    def choice(self, node: YNode | None, options: tuple[str, ...], what: str) -> str | None:
+    def choice(self, node: YNode | None, options: tuple[str, ...], what: str,
+               noun: str | None = None) -> str | None:
+        """One of `options`; `noun`, when given, names the value in messages instead of `what`."""
         value = self.string(node, what)
         if value is None:
             return None
         if value not in options:
             hint = did_you_mean(value, options)
-            self.report("E002", f"`{value}` is not a valid {what}" + (f" (did you mean '{hint}'?)" if hint else ""),
+            suggestion = f" (did you mean '{hint}'?)" if hint else ""
+            self.report("E002", f"`{value}` is not a valid {noun or what}{suggestion}",
                         node, hint="use one of: " + ", ".join(options))
             return None
         return value
@@ -119,15 +130,17 @@ class Shapes:
         """A name: `[a-z][a-z0-9_]*` (strict) or any column-like word."""
         if node is None:
             return None
-        if not isinstance(node, YScalar) or node.value is None or isinstance(node.value, (bool, list, dict)):
+        if not isinstance(node, YScalar) or node.value is None:
             self.report("E002", f"the {what} must be text, found {self.describe(node)}", node)
             return None
+        # As written: YAML 1.1 reads `yes` and `no` as booleans, but `- name: no` means a tier "no".
         text = node.value if isinstance(node.value, str) else node.text
         pattern = NAME_RE if strict else COLUMN_RE
         if not pattern.fullmatch(text):
             fixed = re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "name"
-            if not fixed[0].isalpha():
-                fixed = "n_" + fixed
+            if not fixed[0].isalpha():  # `2024_signups` → `signups_2024`
+                digits, rest = re.match(r"([0-9_]*)(.*)", fixed).groups()
+                fixed = f"{rest}_{digits.strip('_')}" if rest else f"n_{fixed}"
             self.report("E006", f"`{text}` is not a valid {what}", node,
                         hint=f"names are lower-case letters, digits and `_`, starting with a letter: `{fixed}`")
             return None

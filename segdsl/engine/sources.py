@@ -45,7 +45,14 @@ class Location:
 
 
 class SourceError(Exception):
-    """A source that cannot be read; the message names the source and the file."""
+    """A source that cannot be read; the message names the file, `hint` says what to do."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+_RELATIVE = "paths are relative to the project folder"
 
 
 def locate(spec: SourceSpec, root: Path, override: str | None = None) -> Location:
@@ -58,14 +65,15 @@ def locate(spec: SourceSpec, root: Path, override: str | None = None) -> Locatio
         return Location(os.path.join(text, "**", "*.parquet"), "parquet", partitioned=True)
     fmt = spec.format or _EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
-        raise SourceError(f"cannot tell the format of {text}: name it with `format:` (parquet, csv, json, duckdb)")
+        raise SourceError(f"cannot tell the format of {text} from its extension",
+                          "name it with `format:` (parquet, csv, json, duckdb)")
     if glob.has_magic(text):
         if not glob.glob(text, recursive=True):
-            raise SourceError(f"no file matches {text}")
+            raise SourceError(f"no file matches {text}", _RELATIVE)
     elif not path.exists():
-        raise SourceError(f"file not found: {text}")
+        raise SourceError(f"file not found: {text}", _RELATIVE)
     if fmt == "duckdb" and not spec.table:
-        raise SourceError(f"{text} is a DuckDB database: name the table with `table:`")
+        raise SourceError(f"{text} is a DuckDB database", "name the table with `table:`")
     return Location(text, fmt, spec.table)
 
 
@@ -85,7 +93,9 @@ def relation(con, location: Location):
                 db = duckdb.connect(location.path, read_only=True)
                 return db.table(location.table)
     except duckdb.Error as exc:
-        raise SourceError(f"cannot read {location.path}: {_first_line(exc)}") from None
+        raise SourceError(f"cannot read {location.path} as {location.format}: {_first_line(exc)}",
+                          f"check that it is a valid {location.format} file, or name its real format "
+                          "with `format:`") from None
     raise SourceError(f"unknown format {location.format}")
 
 
@@ -123,13 +133,20 @@ def read_schemas(
     root = Path(spec.root)
     for source in spec.sources:
         name = source.name.name
+        if source.path is None and name not in overrides:  # the loader reported the missing `path:`
+            schemas[name] = None
+            continue
         try:
             rel = relation(con, locate(source, root, overrides.get(name)))
             columns = {c: ty for c, raw in zip(rel.columns, rel.types) if (ty := to_type(str(raw))) is not None}
         except SourceError as exc:
-            where = " (from --data)" if name in overrides else ""
-            diags.append(d.error("E401", f"source {name}: {exc}{where}", source.path_span,
-                                 label="cannot read this", hint="check the path; it is relative to the project folder"))
+            if name in overrides:  # the path in segdsl.yml is not the one that failed
+                hint = "a --data path is relative to the current folder" if exc.hint == _RELATIVE else exc.hint
+                diags.append(d.error("E401", f"source {name}: {exc} (from --data)", source.name.span,
+                                     label=f"read from --data {name}={overrides[name]}", hint=hint))
+            else:
+                diags.append(d.error("E401", f"source {name}: {exc}", source.path_span,
+                                     label="cannot read this", hint=exc.hint))
             schemas[name] = None
             continue
         except duckdb.Error as exc:
@@ -142,4 +159,8 @@ def read_schemas(
 
 
 def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """DuckDB's message without its class prefix (`Invalid Input Error: `)."""
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    return re.sub(r"^[A-Z][A-Za-z ]* Error: ", "", text.splitlines()[0])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from segdsl.dsl import diagnostics as d
 from segdsl.dsl import typed as t
-from segdsl.dsl.checker.expressions import ExpressionChecker
+from segdsl.dsl.checker.expressions import ExpressionChecker, type_words
 from segdsl.dsl.checker.rules import check_layers, check_metrics, check_microsegments, check_segments
 from segdsl.dsl.checker.state import State
 from segdsl.dsl.checker.structure import check_cycles, check_names
@@ -69,13 +69,17 @@ def check_fields(state: State) -> list[Diagnostic]:
         name, declared = spec_field.name.name, spec_field.type
         if columns is not None and name not in columns:
             out.append(d.error("E405", f"declared field '{name}' is not a column of {state.entity}"
-                               f"{suggestion_text(name, columns)}", spec_field.name.span))
+                               f"{suggestion_text(name, columns)}", spec_field.name.span,
+                               label=f"not a column of {state.entity}",
+                               hint="`fields:` describes columns of the entity's data; "
+                               "a value computed from events is a metric (`metrics:`)"))
             continue
         if declared is None or fields is None:
             continue
         actual = columns[name]
         if actual.kind not in compatible[declared]:
-            out.append(d.error("E404", f"field '{name}' is declared as {declared} but the data has {actual}",
+            out.append(d.error("E404", f"field '{name}' is declared as {declared} "
+                               f"but the data has {type_words(actual)}",
                                spec_field.type_span, label="disagrees with the data"))
             continue
         if declared == "rate":

@@ -8,6 +8,8 @@ parents stay quiet, so one mistake gives one message.
 
 from __future__ import annotations
 
+import re
+
 from segdsl.dsl import ast
 from segdsl.dsl import diagnostics as d
 from segdsl.dsl import typed as t
@@ -23,6 +25,10 @@ ORDERED = NUMERIC | TEMPORAL | {"string"}
 
 _UNSET = object()
 
+# `sum ( orders . amount`: the start of an aggregate, up to its source and column (see _source_spans).
+_SOURCE_REF = re.compile(r"\w+\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s*\.\s*([A-Za-z_][A-Za-z0-9_]*))?")
+_NUMBER_TEXT = re.compile(r"[+-]?([0-9][0-9_]*(\.[0-9]+)?|\.[0-9]+)")
+
 FUNCTIONS = ("lower", "upper", "abs", "coalesce", "length", "year", "month", "days_since")
 RANKINGS = ("ntile", "percent_rank")
 
@@ -30,6 +36,7 @@ RANKINGS = ("ntile", "percent_rank")
 class ExpressionChecker:
     def __init__(self, diags: list[Diagnostic]):
         self.diags = diags
+        self._unit_warned: set[tuple[int, int, int]] = set()
 
     # --- reporting -------------------------------------------------------------------------
 
@@ -38,6 +45,21 @@ class ExpressionChecker:
 
     def warn(self, ctx: Context, node: ast.Expr, code: str, message: str, **kw) -> None:
         self.diags.append(d.warning(code, message, ctx.rule.span(node.span), **kw))
+
+    def error_at(self, ctx: Context, span: ast.Span, code: str, message: str, **kw) -> None:
+        self.diags.append(d.error(code, message, ctx.rule.span(span), **kw))
+
+    @staticmethod
+    def _written(node: ast.Expr, ctx: Context) -> str:
+        """The node's text as the user wrote it in the rule."""
+        return ctx.rule.text[node.span.start:node.span.end]
+
+    @staticmethod
+    def _is_name(word: str, ctx: Context) -> bool:
+        """Whether a bare word on the value side is also the name of a field or metric."""
+        if ctx.kind == "where":
+            return word in (ctx.scope.sources[ctx.event_source].columns or {})
+        return word in (ctx.scope.entity_columns or {}) or word in ctx.scope.metric_names
 
     # --- entry points ----------------------------------------------------------------------
 
@@ -54,7 +76,7 @@ class ExpressionChecker:
         if typed.type.kind == "boolean":
             return t.IsTrue(typed, span=node.span)
         self.error(
-            ctx, node, "E303", f"expected a condition, but `{to_text(node)}` is a {typed.type}",
+            ctx, node, "E303", f"expected a condition, but `{to_text(node)}` is a {type_words(typed.type)}",
             label="not true or false", hint=f"compare it with something, e.g. `{to_text(node)} > 0`",
         )
         return None
@@ -95,7 +117,7 @@ class ExpressionChecker:
                 if operand is None:
                     return None
                 if operand.type.kind not in NUMERIC:
-                    self.error(ctx, node, "E302", f"cannot negate a {operand.type}")
+                    self.error(ctx, node, "E302", f"cannot negate a {type_words(operand.type)}")
                     return None
                 return t.Neg(operand, operand.type, node.span)
             case ast.Call():
@@ -176,6 +198,7 @@ class ExpressionChecker:
                        label="no segment with this path")
             return None
         ctx.segment_refs.append(path)
+        ctx.segment_ref_spans.setdefault(path, node.span)
         return t.SegmentRef(path, node.span)
 
     # --- value expressions -----------------------------------------------------------------
@@ -183,8 +206,10 @@ class ExpressionChecker:
     def _offset(self, dur: ast.Duration, ctx: Context) -> t.Offset | None:
         offset = offset_of(dur)
         if offset is None:
-            self.error(ctx, dur, "E305", f"`{dur.text}`: months and years must be whole numbers",
-                       hint="write the length in days or weeks, e.g. `45d`")
+            days = round(dur.amount * t.UNIT_DAYS[dur.unit])
+            self.error(ctx, dur, "E305", f"`{dur.text}` is not a whole number of months",
+                       hint=f"months and years are calendar units and must come to whole months; "
+                       f"in days, `{dur.text}` is about `{days}d`")
         return offset
 
     def _arith(self, node: ast.Arith, ctx: Context) -> t.TExpr | None:
@@ -195,12 +220,13 @@ class ExpressionChecker:
         if lk not in NUMERIC or rk not in NUMERIC:
             bad, bad_node = (left, node.left) if lk not in NUMERIC else (right, node.right)
             hint = None
-            if isinstance(bad_node, ast.String) and bad_node.text == bad_node.value:
-                hint = f"`{bad_node.value}` is read as text here; to use the field, write `{bad_node.value}` in backticks"
+            word = bad_node.value if isinstance(bad_node, ast.String) else None
+            if word is not None and bad_node.text == word and self._is_name(word, ctx):
+                hint = f"`{word}` is read as text here; to use the field, write `{word}` in backticks"
             elif bad.type.kind in TEMPORAL:
                 hint = "for times use `30d ago`, `WITHIN 30d` or days_since(x)"
-            self.error(ctx, bad_node, "E302", f"`{node.op}` needs numbers, but `{to_text(bad_node)}` is a {bad.type}",
-                       hint=hint)
+            self.error(ctx, bad_node, "E302",
+                       f"`{node.op}` needs numbers, but `{to_text(bad_node)}` is a {type_words(bad.type)}", hint=hint)
             return None
         if lk == "rate" and rk == "rate" and node.op in "+-":
             right = _scaled(right, rate_factor(right.type, left.type))
@@ -210,7 +236,8 @@ class ExpressionChecker:
         if "rate" in (lk, rk) and (node.op == "*" or (node.op == "/" and lk == "rate")):
             return t.Arith(node.op, left, right, left.type if lk == "rate" else right.type, node.span)
         if "rate" in (lk, rk):
-            self.error(ctx, node, "E305", f"cannot `{node.op}` a {left.type} and a {right.type}",
+            self.error(ctx, node, "E305",
+                       f"cannot `{node.op}` a {type_words(left.type)} and a {type_words(right.type)}",
                        hint="add or subtract rates with rates; multiply or divide them by numbers")
             return None
         return t.Arith(node.op, left, right, t.NUMBER, node.span)
@@ -241,13 +268,19 @@ class ExpressionChecker:
             first = args[0].type
             for arg, a_node in zip(args[1:], node.args[1:]):
                 if _family(arg.type) != _family(first):
-                    self.error(ctx, a_node, "E302", f"coalesce() mixes a {first} and a {arg.type}")
+                    self.error(ctx, a_node, "E302",
+                               f"coalesce() mixes a {type_words(first)} and a {type_words(arg.type)}")
                     return None
-            args = [_unify_temporal(a, first) for a in args]
-            return t.Func(name, tuple(args), _widest(a.type for a in args), node.span)
+            # Every argument in the result's type: dates as midnights when any is a timestamp,
+            # rates in the first one's unit.
+            result = _widest(a.type for a in args)
+            args = [_unify_temporal(a, result) if a.type.kind != "rate" or a.type == result
+                    else _scaled(a, rate_factor(a.type, result)) for a in args]
+            return t.Func(name, tuple(args), result, node.span)
         if kinds[0] not in accepts[name]:
             wanted = " or ".join(sorted(accepts[name]))
-            self.error(ctx, node.args[0], "E302", f"{name}() needs a {wanted}, but `{to_text(node.args[0])}` is a {args[0].type}")
+            self.error(ctx, node.args[0], "E302",
+                       f"{name}() needs a {wanted}, but `{to_text(node.args[0])}` is a {type_words(args[0].type)}")
             return None
         result = {"lower": t.STRING, "upper": t.STRING, "abs": args[0].type}.get(name, t.NUMBER)
         return t.Func(name, tuple(args), result, node.span)
@@ -274,7 +307,8 @@ class ExpressionChecker:
         if arg is None:
             return None
         if arg.type.kind not in ORDERED:
-            self.error(ctx, node.args[-1], "E302", f"{name}() ranks numbers, text or times, not a {arg.type}")
+            self.error(ctx, node.args[-1], "E302",
+                       f"{name}() ranks numbers, text or times, not a {type_words(arg.type)}")
             return None
         return t.Rank(name, arg, tiles, t.NUMBER, node.span)
 
@@ -284,21 +318,26 @@ class ExpressionChecker:
             self.error(ctx, node, "E306", "an aggregate cannot be used inside another aggregate's `where`")
             return None
         source = scope.sources.get(node.source)
+        source_span, column_span = self._source_spans(node, ctx)
         if source is None or node.source == scope.entity:
             events = [s for s in scope.sources if s != scope.entity]
             if node.source == scope.entity:
                 message = f"`{node.source}` is the entity source; aggregates count event sources"
+                label = "the entity source"
             else:
                 message = f"unknown source '{node.source}'{suggestion_text(node.source, events)}"
-            self.error(ctx, node, "E203", message, hint="event sources: " + (", ".join(events) or "none declared"))
+                label = "not a source in segdsl.yml"
+            self.error_at(ctx, source_span, "E203", message, label=label,
+                          hint="event sources: " + (", ".join(events) or "none declared"))
             return None
         if source.columns is None:
             return None
         column = None
         if node.column is not None:
             if node.column not in source.columns:
-                self.error(ctx, node, "E206", f"unknown column '{node.column}' of {source.name}"
-                           f"{suggestion_text(node.column, source.columns)}")
+                self.error_at(ctx, column_span, "E206", f"unknown column '{node.column}' of {source.name}"
+                              f"{suggestion_text(node.column, source.columns)}",
+                              label=f"not a column of {source.name}")
                 return None
             column = t.EventField(source.name, node.column, source.columns[node.column], node.span)
         fn = node.function
@@ -310,10 +349,11 @@ class ExpressionChecker:
             self.error(ctx, node, "E302", f"{fn}() needs a column, e.g. `{fn}({source.name}.amount)`")
             return None
         if fn in ("sum", "avg") and column.type.kind != "number":
-            self.error(ctx, node, "E302", f"{fn}() needs a numeric column, but {source.name}.{column.name} is a {column.type}")
+            self.error(ctx, node, "E302", f"{fn}() needs a numeric column, but {source.name}.{column.name} "
+                       f"is a {type_words(column.type)}")
             return None
         if fn in ("min", "max") and column.type.kind not in ORDERED:
-            self.error(ctx, node, "E302", f"{fn}() needs numbers, text or times, not a {column.type}")
+            self.error(ctx, node, "E302", f"{fn}() needs numbers, text or times, not a {type_words(column.type)}")
             return None
         where = None
         if node.where is not None:
@@ -329,8 +369,9 @@ class ExpressionChecker:
         per_days = None
         if node.per is not None:
             if node.window is None:
-                self.error(ctx, node, "E305", f"`per {node.per}` needs a window to divide by",
-                           hint=f"e.g. `count({source.name}) over 90d per month`")
+                unit = _UNIT_WORDS.get(node.per, node.per)
+                self.error(ctx, node, "E305", f"`per {unit}` needs a window to divide by",
+                           hint=f"add a window before `per`, e.g. `over 90d per {unit}`")
                 return None
             if fn not in ("count", "count_distinct", "sum"):
                 self.error(ctx, node, "E305", f"`per` turns a count or a sum into a rate; {fn}() is not one")
@@ -338,6 +379,21 @@ class ExpressionChecker:
             result = t.rate(node.per)
             per_days = t.UNIT_DAYS[node.per]
         return t.Aggregate(fn, source.name, column, where, window, source.time, per_days, result, node.span)
+
+    @staticmethod
+    def _source_spans(node: ast.Aggregate, ctx: Context) -> tuple[ast.Span, ast.Span]:
+        """Where the source and the column are written in `sum(orders.amount ...)`.
+
+        The AST keeps the aggregate's span only; the grammar fixes what comes after its start
+        (a function name, `(`, the source, `.` and the column), so they are found from there.
+        Falls back to the whole aggregate.
+        """
+        match = _SOURCE_REF.match(ctx.rule.text, node.span.start)
+        if match is None or match.group(1) != node.source:
+            return node.span, node.span
+        source = ast.Span(match.start(1), match.end(1))
+        column = ast.Span(match.start(2), match.end(2)) if match.group(2) else node.span
+        return source, column
 
     def _window(self, node: ast.Aggregate, source, ctx: Context) -> t.Window | None:
         if source.time is None:
@@ -378,11 +434,13 @@ class ExpressionChecker:
         if lt.kind == "rate" and rt.kind == "rate":
             return left, _scaled(right, rate_factor(rt, lt))
         if lt.kind == "number" and rt.kind == "rate" and isinstance(right, t.Const):
-            if not isinstance(left, t.Field) or left.name not in ctx.scope.declared_rates:
+            # One warning per operand: `x BETWEEN 1/w AND 5/w` is one mistake.
+            key = (id(ctx.rule), left_node.span.start, left_node.span.end)
+            declared = isinstance(left, t.Field) and left.name in ctx.scope.declared_rates
+            if not declared and key not in self._unit_warned:
+                self._unit_warned.add(key)
                 self.warn(ctx, right_node, "W301", f"`{to_text(left_node)}` has no unit, so `{to_text(right_node)}` "
-                          f"is compared as the number {right.value}",
-                          hint="declare the field in segdsl.yml: `fields: {name: {type: rate, per: month}}`, "
-                          "or compute the metric with `per month`")
+                          f"is compared as the number {right.value}", hint=_unit_hint(left, rt))
             return left, t.Const(right.value, t.NUMBER, right.span)
         if {lt.kind, rt.kind} <= NUMERIC:
             return left, right
@@ -398,17 +456,24 @@ class ExpressionChecker:
 
     def _mismatch(self, left_node, right_node, left, right, node, ctx: Context) -> None:
         hint = None
-        if isinstance(right_node, ast.String) and right_node.text == right_node.value:
-            hint = (f"`{right_node.value}` is read as text; to compare with the field, "
-                    f"write it in backticks: `{right_node.value}`")
-        elif left.type.kind == "list":
-            hint = f"to test whether the list holds a value, write `{to_text(left_node)} CONTAINS {to_text(right_node)}`"
+        word = right_node.value if isinstance(right_node, ast.String) else None
+        lt_numeric = left.type.kind in NUMERIC
+        if left.type.kind == "list":
+            hint = (f"to test whether the list holds a value, write "
+                    f"`{self._written(left_node, ctx)} CONTAINS {self._written(right_node, ctx)}`")
+        elif word is not None and right_node.text == word and self._is_name(word, ctx):
+            example = f"`{word}`"
+            if isinstance(node, ast.Compare):
+                example = f"{self._written(left_node, ctx)} {node.op} `{word}`"
+            hint = f"`{word}` is read as text; to compare with the field, write it in backticks: {example}"
+        elif word is not None and word != right_node.text and _NUMBER_TEXT.fullmatch(word) and lt_numeric:
+            hint = f"{right_node.text} is text because of its quotes; write the number without them: {word}"
         elif isinstance(right_node, ast.Number) and left.type.kind in TEMPORAL:
             hint = "compare times with a date (2026-01-31), `30d ago`, `today` or `now`"
         self.diags.append(d.error(
             "E301", f"cannot compare {_a(left.type)} with {_a(right.type)}: "
             f"`{to_text(left_node)}` and `{to_text(right_node)}`",
-            ctx.rule.span(node.span), label=f"{left.type} vs {right.type}", hint=hint,
+            ctx.rule.span(node.span), label=f"{type_words(left.type)} vs {type_words(right.type)}", hint=hint,
         ))
 
     def _text_match(self, node: ast.TextMatch, ctx: Context) -> t.TExpr | None:
@@ -419,13 +484,15 @@ class ExpressionChecker:
         if kind == "list" and node.kind == "contains":
             element = operand.type.element
             if element is not None and element.kind != pattern.type.kind:
-                self.error(ctx, node.pattern, "E301", f"the list holds {element} values, not {pattern.type}")
+                self.error(ctx, node.pattern, "E301",
+                           f"the list holds {type_words(element)} values, not {type_words(pattern.type)}")
                 return None
             return t.TextMatch(node.kind, operand, pattern, node.negated, True, node.span)
         if kind != "string" or pattern.type.kind != "string":
             bad, bad_node = (operand, node.operand) if kind != "string" else (pattern, node.pattern)
             words = node.kind.replace("_", " ").upper()
-            self.error(ctx, bad_node, "E302", f"{words} works on text, but `{to_text(bad_node)}` is a {bad.type}")
+            self.error(ctx, bad_node, "E302",
+                       f"{words} works on text, but `{to_text(bad_node)}` is a {type_words(bad.type)}")
             return None
         return t.TextMatch(node.kind, operand, pattern, node.negated, False, node.span)
 
@@ -436,14 +503,35 @@ class ExpressionChecker:
             return None
         if operand.type.kind not in TEMPORAL:
             self.error(ctx, operand_node, "E302", f"WITHIN needs a date or time, but `{to_text(operand_node)}` "
-                       f"is a {operand.type}")
+                       f"is a {type_words(operand.type)}")
             return None
         return t.Within(_unify_temporal(operand, t.TIMESTAMP), t.RelTime(offset), node.span)
 
 
+_UNIT_WORDS = {"h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year"}
+
+
+def type_words(type_: t.Type) -> str:
+    """A type as messages name it: `rate per week`, `list of strings`."""
+    if type_.kind == "rate" and type_.per:
+        return f"rate per {_UNIT_WORDS.get(type_.per, type_.per)}"
+    if type_.kind == "list" and type_.element is not None:
+        return f"list of {type_words(type_.element)}s"
+    return type_.kind
+
+
 def _a(type_: t.Type) -> str:
-    text = str(type_)
+    text = type_words(type_)
     return ("an " if text[0] in "aeiou" else "a ") + text
+
+
+def _unit_hint(left: t.TExpr, rate: t.Type) -> str:
+    unit = _UNIT_WORDS.get(rate.per or "", rate.per)
+    if isinstance(left, t.Field):
+        return f"declare its unit in segdsl.yml: `fields: {{{left.name}: {{type: rate, per: {unit}}}}}`"
+    if isinstance(left, t.MetricRef):
+        return f"make the metric {left.name} a rate: end its definition with `per {unit}`"
+    return f"compare with a plain number, or make the left side a rate with `per {unit}`"
 
 
 def _family(type_: t.Type) -> str:

@@ -27,7 +27,9 @@ def _scope(state: State) -> Scope:
             if name in resolving:
                 cycle = " → ".join(resolving[resolving.index(name):] + [name])
                 state.diags.append(d.error("E210", f"metric '{name}' depends on itself: {cycle}",
-                                           specs[name].name.span))
+                                           specs[name].name.span,
+                                           hint="a metric cannot be computed from itself, directly or "
+                                           "through other metrics"))
                 state.metric_failed.add(name)
                 return None
             resolving.append(name)
@@ -84,6 +86,8 @@ def check_segments(state: State) -> list[Diagnostic]:
         ctx = Context(scope, segment.rule, "rule")
         rule = state.expressions.condition(segment.rule.expr, ctx)
         state.segment_deps[segment.path] = deps + ctx.segment_refs
+        for path, span in ctx.segment_ref_spans.items():
+            state.segment_ref_spans[(segment.path, path)] = segment.rule.span(span)
         if rule is None:
             continue
         state.segments[segment.path] = t.Segment(
@@ -99,7 +103,7 @@ def _within(state: State, within, what: str) -> list[Diagnostic]:
     if within is None or within.name in paths:
         return []
     return [d.error("E204", f"unknown segment '{within.name}' in `within` of {what}"
-                    f"{suggestion_text(within.name, paths)}", within.span)]
+                    f"{suggestion_text(within.name, paths)}", within.span, label="no segment with this path")]
 
 
 def check_layers(state: State) -> list[Diagnostic]:
@@ -107,15 +111,19 @@ def check_layers(state: State) -> list[Diagnostic]:
     scope = _scope(state)
     for layer in state.spec.layers:
         out += _within(state, layer.within, f"layer {layer.name.name}")
-        if not layer.tiers:
-            out.append(d.error("E310", f"layer {layer.name.name} has no tiers", layer.name.span,
-                               hint="add `tiers:` with at least one `- name: ... rule: ...`"))
+        if not layer.tiers:  # the loader reported why (E310, E004, or the tiers' own mistakes)
             continue
         tiers: list[t.Tier] = []
         ok = True
+        catch_alls = [tier.name.name for tier in layer.tiers if tier.rule is None]
         for i, tier in enumerate(layer.tiers):
             if tier.rule is None:
-                if i != len(layer.tiers) - 1:
+                if len(catch_alls) > 1 and tier.name.name == catch_alls[0]:
+                    out.append(d.error("E311", f"layer {layer.name.name} has more than one catch-all tier: "
+                                       + ", ".join(catch_alls), tier.else_span or tier.name.span,
+                                       hint="keep one `else: true` tier, as the last tier"))
+                    ok = False
+                elif len(catch_alls) == 1 and i != len(layer.tiers) - 1:
                     out.append(d.error("E311", f"the catch-all tier {tier.name.name} of layer {layer.name.name} "
                                        "must be the last tier", tier.else_span or tier.name.span,
                                        hint="tiers after `else: true` could never match; move it to the end"))

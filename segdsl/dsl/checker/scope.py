@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from segdsl.dsl import ast
 from segdsl.dsl import typed as t
 from segdsl.dsl.project import Rule
 
@@ -47,7 +48,10 @@ class Context:
     event_source: str | None = None
     """For `where`: the event source whose columns the names refer to."""
     segment_refs: list[str] = field(default_factory=list)
+    segment_ref_spans: dict[str, ast.Span] = field(default_factory=dict)
+    """Where each `in_segment(path)` is written (the first, when one path is used twice)."""
     metric_refs: list[str] = field(default_factory=list)
 
     def inside_where(self, source: str) -> Context:
-        return Context(self.scope, self.rule, "where", source, self.segment_refs, self.metric_refs)
+        return Context(self.scope, self.rule, "where", source, self.segment_refs, self.segment_ref_spans,
+                       self.metric_refs)
