@@ -17,7 +17,7 @@ from segdsl.dsl import diagnostics as d
 from segdsl.dsl.diagnostics import Diagnostic, FileSpan
 from segdsl.dsl.parser import RuleSyntaxError, parse_rule
 from segdsl.dsl.project import (
-    FieldSpec, LayerSpec, MetricSpec, MicrosegmentSpec, Named, ProjectSpec, Rule, SegmentSpec,
+    FieldSpec, LayerSpec, MetricSpec, MicrosegmentSpec, ProjectSpec, Rule, SegmentSpec,
     Settings, SourceSpec, TierSpec,
 )
 from segdsl.dsl.shapes import Shapes

@@ -25,6 +25,7 @@ _VALUE_TERMINALS = {"NUMBER", "STRING", "DATE", "DURATION", "RATE", "PERCENT", "
 _ARITHMETIC = {"PLUS", "MINUS", "STAR", "SLASH"}
 # After these a condition starts, so "a value" would undersell what is missing.
 _CONDITION_STARTERS = {"AND", "OR", "NOT", "WHERE"}
+_PREDICATE_STARTERS = {"COMPARE", "IN", "BETWEEN", "IS", "CONTAINS", "STARTS", "ENDS", "WITHIN"}
 
 _NAMES = {
     "COMPARE": "a comparison (`=`, `!=`, `<`, `>`…)",
@@ -130,18 +131,53 @@ def _open_parens(text: str, end: int) -> int:
     return depth
 
 
+# Words that end an unquoted multi-word value: what may follow a value in a rule.
+_VALUE_ENDS = {"and", "or", "not", "in", "is", "between", "contains", "starts", "ends", "within"}
+
+
+def _word_run(text: str, start: int) -> tuple[list[str], Span]:
+    """The words of an unquoted value with spaces (`New York City`) from `start`, and its span."""
+    words, end = [], start
+    for match in re.finditer(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)", text[start:]):
+        if match.start() != end - start or match.group(1).lower() in _VALUE_ENDS:
+            break
+        words.append(match.group(1))
+        end = start + match.end()
+    return words, Span(start, end)
+
+
+def _digit_group(token: Token, text: str) -> str | None:
+    """The three digits of a thousands group written with a space or a comma, or None."""
+    if token.type == "NUMBER" and re.fullmatch(r"[0-9]{3}", str(token)):
+        return str(token)
+    if token.type == "COMMA" and (match := re.match(r"[0-9]{3}(?![0-9])", text[token.end_pos:])):
+        return match.group()
+    return None
+
+
 def _mistake(token: Token, previous: Token | None, expected: set[str], wanted: str, text: str) -> _Known | None:
-    """Known mistakes, or None."""
+    """The first known mistake that matches, or None. Order matters where two could match:
+    the specific (`==`, `count > 5`) before the general (a keyword where a value belongs)."""
+    word = str(token)
+    if token.type == "RPAR" and "RPAR" not in expected and _open_parens(text, token.start_pos) == 0:
+        return _Known("`)` has no matching `(`", "remove it, or add the `(` that it closes")
+    if wanted == "a condition" and token.type in _PREDICATE_STARTERS:  # `NOT IN (a)`, `= 5`
+        return _Known(None, f"a field is missing before `{word}`: `industry {word} …`")
     if previous is None:
         return None
-    prev, word = str(previous), str(token)
-    if previous.type == "COMPARE" and word == "=" and prev in {"=", "<", ">"}:
+    prev = str(previous)
+    if prev == "=" and word == "=":
         return _Known("`==` is not an operator", "compare with a single `=`: `industry = tech`",
+                      Span(previous.start_pos, token.end_pos))
+    if prev in {"<", ">"} and word == "=":  # `x < = 1`: adjacent, the lexer would have read `<=`
+        return _Known(f"`{prev} =` is not an operator", f"write `{prev}=` without a space",
                       Span(previous.start_pos, token.end_pos))
     if token.type == previous.type and token.type in _CONDITION_STARTERS | {"IN", "IS", "BETWEEN"}:
         return _Known(f"`{word}` is written twice", f"remove one `{word}`")
-    if prev == "=" and word in {"<", ">"} and _adjacent(previous, token):
-        return _Known(f"`={word}` is not an operator", f"write `{word}=`", Span(previous.start_pos, token.end_pos))
+    if previous.type == "COMPARE" and token.type == "COMPARE" and _adjacent(previous, token):  # `=<`, `>>`
+        swapped = prev == "=" and word in {"<", ">"}
+        hint = f"write `{word}=`" if swapped else "compare with one of `=`, `!=`, `<`, `<=`, `>`, `>=`"
+        return _Known(f"`{prev}{word}` is not an operator", hint, Span(previous.start_pos, token.end_pos))
     if previous.type == "IN" and token.type != "LPAR":
         return _Known("`IN` needs a list in parentheses", "write `IN (a, b, c)`")
     if expected == {"LPAR"} and token.type != "LPAR":
@@ -169,10 +205,11 @@ def _mistake(token: Token, previous: Token | None, expected: set[str], wanted: s
         message = f"expected an operator or `AND`/`OR` between `{prev}` and `{word}`"
         if "COMPARE" in expected:  # `x LIKE 'a%'`: the left side of a condition
             return _Known(message, "a condition is a field, an operator and a value: `industry = tech`")
+        words, span = _word_run(text, previous.start_pos)
         if "COMMA" in expected:  # `IN (a b)`
-            return _Known(message, f"separate the values with commas: `{prev}, {word}`; "
-                                   f"a value with spaces must be quoted: \"{prev} {word}\"")
-        return _Known(message, f"a value with spaces must be quoted: \"{prev} {word}\"")
+            return _Known(message, f"separate the values with commas: `{', '.join(words)}`; "
+                                   f"a value with spaces must be quoted: \"{text[span.start:span.end]}\"", span)
+        return _Known(message, f"a value with spaces must be quoted: \"{text[span.start:span.end]}\"", span)
     if token.type == "STRING" and previous.type == "STRING" and _adjacent(previous, token) and prev[0] == word[0]:
         # SQL's `'it''s'`: the lexer sees strings glued together; show the whole run as one string.
         quote, other = prev[0], "'" if prev[0] == '"' else '"'
@@ -181,17 +218,30 @@ def _mistake(token: Token, previous: Token | None, expected: set[str], wanted: s
         return _Known(f"`{quote * 2}` does not put a quote inside a string",
                       f"use the other kind of quotes: {other}{inner}{other}",
                       Span(run.start(), run.end()))
+    if previous.type == "NUMBER" and token.type == "WORD":  # `3 dys ago`
+        return _Known(None, f"if `{prev} {word}` is meant as a duration, its unit is unknown: "
+                            f"write `{prev}d`, `{prev}w`, `{prev}mo` or `{prev}y`")
+    if previous.type == "NUMBER" and (group := _digit_group(token, text)):  # `10 000`, `1,000`
+        return _Known(None, f"to group digits write `_`: `{prev}_{group}`")
+    if previous.type == "DURATION" and token.type == "AGO":  # `x WITHIN 30d ago`
+        return _Known(None, f"`WITHIN {prev}` already means the last {prev}; "
+                            f"to compare with a time, write `> {prev} ago`")
+    if previous.type == "PER":
+        return _Known(f"expected a time unit after `per` but found {_describe_token(token)}",
+                      "write `per month`, `per week`, `per day`, `per year` or `per hour`")
     if token.type == "NUMBER" and "DURATION" in expected:
         return _Known(None, f"a duration needs a unit: `{word}d`, `{word}w`, `{word}mo` or `{word}y`")
     if expected == {"TO"}:
         return _Known(None, "a window in the past has a start and an end: `over 180d ago to 90d ago`; "
                             "the last 90 days are `over 90d`")
-    if token.type == "COMMA" and "COMMA" not in expected:
-        return _Known(None, "to compare with several values, write `IN (a, b)`")
     if "AND" in expected and "OR" not in expected:  # only ever between BETWEEN's bounds
         return _Known(None, "`BETWEEN` takes two values: `age BETWEEN 18 AND 30`")
-    if token.type == "RPAR" and "RPAR" not in expected and _open_parens(text, token.start_pos) == 0:
-        return _Known("`)` has no matching `(`", "remove it, or add the `(` that it closes")
+    if token.type == "COMMA" and "COMMA" not in expected:
+        return _Known(None, "to compare with several values, write `IN (a, b)`")
+    if token.type == "COMPARE" and wanted not in {"a value", "a condition"}:  # `1 < x < 5`
+        return _Known(None, "a condition compares once: join two with `AND` (`x > 1 AND x < 5`) or use `BETWEEN`")
+    if token.type == "RPAR" and previous.type == "LPAR" and wanted == "a value":  # `IN ()`
+        return _Known(None, "write at least one value inside `( )`")
     if token.type == "$END" and "RPAR" in expected and wanted != "a value":
         return _Known("the rule ends before a `(` is closed", "add the missing `)`")
     return None
@@ -238,6 +288,8 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str) -> tuple[str, Sp
     pos = exc.pos_in_stream
     char = text[pos] if pos < len(text) else ""
     span = Span(pos, pos + 1)
+    if char == "%" and (number := re.search(r"([0-9][0-9_.]*)[ \t]+$", text[:pos])):  # `5 %`
+        return "`%` must follow its number directly", span, f"write `{number.group(1)}%`", "here"
     if char in _CHAR_HINTS:
         message, hint = _CHAR_HINTS[char]
         return message, span, hint, "here"
@@ -252,10 +304,21 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str) -> tuple[str, Sp
             "durations are written `30d`, `6mo`, `2w`, `12h`, `1y`; rates `4/mo`",
             "not understood",
         )
-    return f"unexpected character `{char}`", span, None, "not understood"
+    return (f"unexpected character `{char}`", span,
+            f"names are letters, digits and `_`: put text with `{char}` in quotes ('…{char}…'), "
+            f"a field name with it in backticks (`…{char}…`)",
+            "not understood")
 
 
 # --- dates that have the right shape but do not exist ------------------------------------------
+
+# Not `calendar.month_name`, which follows the process's locale.
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"]
+
+
+def _days_in(year: int, month: int) -> int:
+    return calendar.mdays[month] + (month == 2 and calendar.isleap(year))
 
 
 def invalid_date(text: str) -> tuple[str, str]:
@@ -266,8 +329,9 @@ def invalid_date(text: str) -> tuple[str, str]:
         return f"`{text}` is not a valid {what}: there is no year 0", "years start at 0001"
     if not 1 <= month <= 12:
         return f"`{text}` is not a valid {what}: there is no month {month}", "months go from 01 to 12"
-    last = calendar.mdays[month] + (month == 2 and calendar.isleap(year))
-    month_name = f"{calendar.month_name[month]} {year}"
+    if day < 1:
+        return f"`{text}` is not a valid {what}: there is no day 0", "days start at 01"
+    last, month_name = _days_in(year, month), f"{_MONTHS[month - 1]} {year}"
     return (f"`{text}` is not a valid {what}: {month_name} has {last} days",
             f"days of {month_name} go from 01 to {last}")
 
@@ -275,7 +339,7 @@ def invalid_date(text: str) -> tuple[str, str]:
 def invalid_timestamp(text: str) -> tuple[str, str]:
     """(message, hint) for a timestamp-shaped token with an impossible date or time of day."""
     year, month, day = (int(part) for part in text[:10].split("-"))
-    if year < 1 or not 1 <= month <= 12 or not 1 <= day <= calendar.mdays[month] + (month == 2 and calendar.isleap(year)):
+    if year < 1 or not 1 <= month <= 12 or not 1 <= day <= _days_in(year, month):
         return invalid_date(text)
     hour, minute = int(text[11:13]), int(text[14:16])
     second = int(text[17:19]) if len(text) >= 19 else 0

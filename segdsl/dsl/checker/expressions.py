@@ -13,27 +13,24 @@ import re
 from segdsl.dsl import ast
 from segdsl.dsl import diagnostics as d
 from segdsl.dsl import typed as t
+from segdsl.dsl.checker.aggregates import AggregateChecks
 from segdsl.dsl.checker.scope import Context
+from segdsl.dsl.checker.types import NUMERIC, ORDERED, TEMPORAL, UNIT_WORDS, _a, type_words
 from segdsl.dsl.checker.units import offset_of, rate_factor
 from segdsl.dsl.diagnostics import Diagnostic
 from segdsl.dsl.printer import to_text
 from segdsl.dsl.suggest import suggestion_text
 
-NUMERIC = {"number", "rate"}
-TEMPORAL = {"date", "timestamp"}
-ORDERED = NUMERIC | TEMPORAL | {"string"}
 
 _UNSET = object()
 
-# `sum ( orders . amount`: the start of an aggregate, up to its source and column (see _source_spans).
-_SOURCE_REF = re.compile(r"\w+\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s*\.\s*([A-Za-z_][A-Za-z0-9_]*))?")
 _NUMBER_TEXT = re.compile(r"[+-]?([0-9][0-9_]*(\.[0-9]+)?|\.[0-9]+)")
 
 FUNCTIONS = ("lower", "upper", "abs", "coalesce", "length", "year", "month", "days_since")
 RANKINGS = ("ntile", "percent_rank")
 
 
-class ExpressionChecker:
+class ExpressionChecker(AggregateChecks):
     def __init__(self, diags: list[Diagnostic]):
         self.diags = diags
         self._unit_warned: set[tuple[int, int, int]] = set()
@@ -312,113 +309,6 @@ class ExpressionChecker:
             return None
         return t.Rank(name, arg, tiles, t.NUMBER, node.span)
 
-    def _aggregate(self, node: ast.Aggregate, ctx: Context) -> t.TExpr | None:
-        scope = ctx.scope
-        if ctx.kind == "where":
-            self.error(ctx, node, "E306", "an aggregate cannot be used inside another aggregate's `where`")
-            return None
-        source = scope.sources.get(node.source)
-        source_span, column_span = self._source_spans(node, ctx)
-        if source is None or node.source == scope.entity:
-            events = [s for s in scope.sources if s != scope.entity]
-            if node.source == scope.entity:
-                message = f"`{node.source}` is the entity source; aggregates count event sources"
-                label = "the entity source"
-            else:
-                message = f"unknown source '{node.source}'{suggestion_text(node.source, events)}"
-                label = "not a source in segdsl.yml"
-            self.error_at(ctx, source_span, "E203", message, label=label,
-                          hint="event sources: " + (", ".join(events) or "none declared"))
-            return None
-        if source.columns is None:
-            return None
-        column = None
-        if node.column is not None:
-            if node.column not in source.columns:
-                self.error_at(ctx, column_span, "E206", f"unknown column '{node.column}' of {source.name}"
-                              f"{suggestion_text(node.column, source.columns)}",
-                              label=f"not a column of {source.name}")
-                return None
-            column = t.EventField(source.name, node.column, source.columns[node.column], node.span)
-        fn = node.function
-        if fn == "count" and column is not None:
-            self.error(ctx, node, "E302", "count() counts events: write `count(orders)`; for distinct values "
-                       "of a column use `count_distinct(orders.column)`")
-            return None
-        if fn != "count" and column is None:
-            self.error(ctx, node, "E302", f"{fn}() needs a column, e.g. `{fn}({source.name}.amount)`")
-            return None
-        if fn in ("sum", "avg") and column.type.kind != "number":
-            self.error(ctx, node, "E302", f"{fn}() needs a numeric column, but {source.name}.{column.name} "
-                       f"is a {type_words(column.type)}")
-            return None
-        if fn in ("min", "max") and column.type.kind not in ORDERED:
-            self.error(ctx, node, "E302", f"{fn}() needs numbers, text or times, not a {type_words(column.type)}")
-            return None
-        where = None
-        if node.where is not None:
-            where = self.condition(node.where, ctx.inside_where(source.name))
-            if where is None:
-                return None
-        window = self._window(node, source, ctx) if node.window is not None else None
-        if node.window is not None and window is None:
-            return None
-        if node.window is None and node.per is None and source.time is None:
-            pass  # without a time column every event counts; nothing can be after as_of
-        result = t.NUMBER if fn in ("count", "count_distinct", "sum", "avg") else column.type
-        per_days = None
-        if node.per is not None:
-            if node.window is None:
-                unit = _UNIT_WORDS.get(node.per, node.per)
-                self.error(ctx, node, "E305", f"`per {unit}` needs a window to divide by",
-                           hint=f"add a window before `per`, e.g. `over 90d per {unit}`")
-                return None
-            if fn not in ("count", "count_distinct", "sum"):
-                self.error(ctx, node, "E305", f"`per` turns a count or a sum into a rate; {fn}() is not one")
-                return None
-            result = t.rate(node.per)
-            per_days = t.UNIT_DAYS[node.per]
-        return t.Aggregate(fn, source.name, column, where, window, source.time, per_days, result, node.span)
-
-    @staticmethod
-    def _source_spans(node: ast.Aggregate, ctx: Context) -> tuple[ast.Span, ast.Span]:
-        """Where the source and the column are written in `sum(orders.amount ...)`.
-
-        The AST keeps the aggregate's span only; the grammar fixes what comes after its start
-        (a function name, `(`, the source, `.` and the column), so they are found from there.
-        Falls back to the whole aggregate.
-        """
-        match = _SOURCE_REF.match(ctx.rule.text, node.span.start)
-        if match is None or match.group(1) != node.source:
-            return node.span, node.span
-        source = ast.Span(match.start(1), match.end(1))
-        column = ast.Span(match.start(2), match.end(2)) if match.group(2) else node.span
-        return source, column
-
-    def _window(self, node: ast.Aggregate, source, ctx: Context) -> t.Window | None:
-        if source.time is None:
-            self.error(ctx, node, "E307", f"source {source.name} has no time column, so it has no windows",
-                       hint=f"declare it in segdsl.yml: `{source.name}: {{..., time: <column>}}`")
-            return None
-        match node.window:
-            case ast.LastWindow(length=dur):
-                offset = self._offset(dur, ctx)
-                return None if offset is None else t.Window(t.RelTime(offset), None, True)
-            case ast.RangeWindow(start=a, end=b):
-                start, end = self._time_point(a, ctx), self._time_point(b, ctx)
-                if start is None or end is None:
-                    return None
-                return t.Window(start, end, False)
-        return None
-
-    def _time_point(self, node, ctx: Context) -> t.RelTime | t.Const | None:
-        typed = self.expr(node, ctx)
-        if isinstance(typed, t.Const) and typed.type == t.DATE:
-            return typed
-        return typed
-
-    # --- predicates ------------------------------------------------------------------------
-
     def _comparable(self, left_node, right_node, node, ctx: Context, left=_UNSET):
         """Both operands typed and made comparable (units converted, dates promoted).
 
@@ -508,25 +398,10 @@ class ExpressionChecker:
         return t.Within(_unify_temporal(operand, t.TIMESTAMP), t.RelTime(offset), node.span)
 
 
-_UNIT_WORDS = {"h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year"}
-
-
-def type_words(type_: t.Type) -> str:
-    """A type as messages name it: `rate per week`, `list of strings`."""
-    if type_.kind == "rate" and type_.per:
-        return f"rate per {_UNIT_WORDS.get(type_.per, type_.per)}"
-    if type_.kind == "list" and type_.element is not None:
-        return f"list of {type_words(type_.element)}s"
-    return type_.kind
-
-
-def _a(type_: t.Type) -> str:
-    text = type_words(type_)
-    return ("an " if text[0] in "aeiou" else "a ") + text
 
 
 def _unit_hint(left: t.TExpr, rate: t.Type) -> str:
-    unit = _UNIT_WORDS.get(rate.per or "", rate.per)
+    unit = UNIT_WORDS.get(rate.per or "", rate.per)
     if isinstance(left, t.Field):
         return f"declare its unit in segdsl.yml: `fields: {{{left.name}: {{type: rate, per: {unit}}}}}`"
     if isinstance(left, t.MetricRef):
