@@ -1153,3 +1153,13 @@ def test_comparing_across_types_is_an_error(rule):
 
 def test_a_segment_that_uses_itself_is_an_error():
     assert [x.code for x in diagnostics("in_segment(s) OR x > 1", X) if x.is_error] == ["E210"]
+
+
+def test_coalesce_of_a_rate_and_a_number_keeps_the_rate():
+    # The 0 stands for "no logins" in the rate's own unit, and the result stays a rate per week,
+    # so comparing it with a per-month literal converts units (8/mo = 1.84/w).
+    rows = {1: {"logins_per_week": 3.0}, 2: {"logins_per_week": None}}
+    columns = {"logins_per_week": "number"}
+    assert matches("coalesce(logins_per_week, 0) < 2/w", rows, columns=columns, fields=LOGINS) == [2]
+    assert matches("coalesce(logins_per_week, 0) > 8/mo", rows, columns=columns, fields=LOGINS) == [1]
+    assert matches("coalesce(0, logins_per_week) = 0", rows, columns=columns, fields=LOGINS) == [1, 2]

@@ -410,12 +410,18 @@ def _unit_hint(left: t.TExpr, rate: t.Type) -> str:
 
 
 def _family(type_: t.Type) -> str:
-    return "temporal" if type_.kind in TEMPORAL else type_.kind
+    """Types coalesce() may mix: dates with timestamps, numbers with rates (taken in its unit)."""
+    if type_.kind in TEMPORAL:
+        return "temporal"
+    return "numeric" if type_.kind in NUMERIC else type_.kind
 
 
 def _widest(types) -> t.Type:
+    """coalesce()'s result type: a timestamp if any argument is one, else the first rate's type."""
     types = list(types)
-    return t.TIMESTAMP if any(x.kind == "timestamp" for x in types) else types[0]
+    if any(x.kind == "timestamp" for x in types):
+        return t.TIMESTAMP
+    return next((x for x in types if x.kind == "rate"), types[0])
 
 
 def _unify_temporal(value: t.TExpr, other: t.Type) -> t.TExpr:
