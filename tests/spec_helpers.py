@@ -1,4 +1,13 @@
-"""Shared rows and helpers of the SPEC semantics tests (`test_semantics_*.py`)."""
+"""Shared rows and helpers of the SPEC semantics tests (`test_semantics_*.py`).
+
+Every test runs the real front end (YAML text → `load_project` → `check`, with schemas given in
+Python) and the reference interpreter, through `tests/harness.py`, on small hand-made rows that
+include missing values. There is a test per row of the literal table and per predicate; each
+expected result is worked out by hand in a comment beside it.
+
+Unless a test says otherwise as_of is 2026-11-01T00:00, so `30d ago` is 2026-10-02,
+`90d ago` 2026-08-03, `180d ago` 2026-05-05 and `365d ago` 2025-11-01 (all at midnight).
+"""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from segdsl.dsl import diagnostics as d
 from segdsl.dsl.diagnostics import Diagnostic, FileSpan
 from segdsl.dsl.parser import RuleSyntaxError, parse_rule
 from segdsl.dsl.project import (
-    FieldSpec, LayerSpec, MetricSpec, MicrosegmentSpec, ProjectSpec, Rule, SegmentSpec,
+    FieldSpec, LayerSpec, MetricSpec, MicrosegmentSpec, Named, ProjectSpec, Rule, SegmentSpec,
     Settings, SourceSpec, TierSpec,
 )
 from segdsl.dsl.shapes import Shapes
@@ -257,7 +257,7 @@ def _segment(node: YNode, parent: str | None, shapes: Shapes) -> SegmentSpec | N
     shapes.keys(body, SEGMENT_KEYS, "a segment", required=("name", "rule"),
                 ignore=_cut_off_keys(body))
     name = shapes.name(body.get("name"), "segment name")
-    written = name.name if name is not None else shapes.string(body.get("name"), "name") or "?"
+    written = _written_name(name, body, shapes)
     path = written if parent is None else f"{parent}/{written}"
     rule = _rule(body.get("rule"), f"segment `{path}`", shapes, parent=body)
     # Children are read even under a parent with a bad name, so that their mistakes show now.
@@ -301,6 +301,11 @@ def _cut_off_rest(body: YMap, rule: YNode) -> list[YScalar]:
     return rest
 
 
+def _written_name(name: Named | None, body: YMap, shapes: Shapes) -> str:
+    """The name as written, even when it is not a valid name, to say where a problem is."""
+    return name.name if name is not None else shapes.string(body.get("name"), "name") or "?"
+
+
 def _cut_off_keys(body: YMap) -> set[str]:
     """Keys that are the rest of a rule YAML cut at a comma (`{rule: x IN (a, b)}`)."""
     return {k.text for k in _cut_off_rest(body, body.get("rule"))}
@@ -312,7 +317,7 @@ def _layer(node: YNode, shapes: Shapes) -> LayerSpec | None:
         return None
     shapes.keys(body, LAYER_KEYS, "a layer", required=("name", "tiers"))
     name = shapes.name(body.get("name"), "layer name")
-    written = name.name if name is not None else shapes.string(body.get("name"), "name") or "?"
+    written = _written_name(name, body, shapes)
     within = shapes.path(body.get("within"), "within")
     tiers_node = body.get("tiers")
     items = shapes.items(tiers_node, "tiers")
@@ -337,7 +342,7 @@ def _tier(item: YNode, layer: str, shapes: Shapes) -> TierSpec | None:
         return None
     meant = shapes.keys(tier, TIER_KEYS, "a tier", required=("name",), ignore=_cut_off_keys(tier))
     tier_name = shapes.name(tier.get("name"), "tier name")
-    written = tier_name.name if tier_name is not None else shapes.string(tier.get("name"), "name") or "?"
+    written = _written_name(tier_name, tier, shapes)
     else_node = tier.get("else")
     rule_node = tier.get("rule")
     if else_node is not None and rule_node is not None:

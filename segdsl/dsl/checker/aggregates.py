@@ -115,16 +115,10 @@ class AggregateChecks:
                 offset = self._offset(dur, ctx)
                 return None if offset is None else t.Window(t.RelTime(offset), None, True)
             case ast.RangeWindow(start=a, end=b):
-                start, end = self._time_point(a, ctx), self._time_point(b, ctx)
+                start, end = self.expr(a, ctx), self.expr(b, ctx)
                 if start is None or end is None:
                     return None
                 return t.Window(start, end, False)
         return None
-
-    def _time_point(self, node, ctx: Context) -> t.RelTime | t.Const | None:
-        typed = self.expr(node, ctx)
-        if isinstance(typed, t.Const) and typed.type == t.DATE:
-            return typed
-        return typed
 
     # --- predicates ------------------------------------------------------------------------
