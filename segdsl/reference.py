@@ -11,13 +11,13 @@ values are `None`; value nodes propagate it, condition nodes always return a boo
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import datetime as dt
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from segdsl.dsl import timeline
 from segdsl.dsl import typed as t
 
 Row = dict[str, object]
@@ -316,34 +316,10 @@ def _text_match(kind: str, x: object, pattern: object, on_list: bool) -> bool:
 
 # --- time ----------------------------------------------------------------------------------
 
-
-def _timestamp(value: object) -> object:
-    """A date as its midnight; anything else unchanged."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return dt.datetime.combine(value, dt.time())
-    return value
-
-
-_comparable = _timestamp  # a date compared with a timestamp is its midnight (SPEC §3)
-
-
-def _rel_time(rel: t.RelTime, as_of: dt.datetime) -> dt.datetime | dt.date:
-    when = _minus_months(as_of, rel.offset.months) - dt.timedelta(seconds=rel.offset.seconds)
-    return when.date() if rel.as_date else when
-
-
-def _minus_months(when: dt.datetime, months: int) -> dt.datetime:
-    """Calendar months back, clamped to the month's last day (03-31 − 1mo = 02-28)."""
-    index = when.year * 12 + (when.month - 1) - months
-    year, month = index // 12, index % 12 + 1
-    day = min(when.day, calendar.monthrange(year, month)[1])
-    return when.replace(year=year, month=month, day=day)
-
-
-def _bound(bound: t.RelTime | t.Const, as_of: dt.datetime) -> dt.datetime:
-    if isinstance(bound, t.RelTime):
-        return _timestamp(_rel_time(bound, as_of))
-    return _timestamp(bound.value)
+_timestamp = timeline.midnight
+_comparable = timeline.midnight  # a date compared with a timestamp is its midnight (SPEC §3)
+_rel_time = timeline.rel_time
+_bound = timeline.bound
 
 
 # --- aggregates ----------------------------------------------------------------------------
@@ -394,11 +370,8 @@ def _aggregate(agg: t.Aggregate, env: _Env) -> object:
 
     if agg.per_days is None or value is None:
         return value
-    if start is None:
-        raise ValueError("a rate (`per`) needs a window with a start")
     # The window's own length, even when its end lies after as_of.
-    days = ((end or env.as_of) - start).total_seconds() / 86400
-    return value / (days / agg.per_days)
+    return value / (timeline.window_days(window, env.as_of) / agg.per_days)
 
 
 # --- rankings ------------------------------------------------------------------------------

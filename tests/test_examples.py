@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 import segdsl
-from segdsl.reference import Data, evaluate
+from segdsl.reference import Data, Membership, evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECTS = [ROOT / "rules"] + sorted(p.parent for p in (ROOT / "examples").glob("*/segdsl.yml"))
@@ -31,7 +31,7 @@ def _rows(path: str, where: str = "") -> list[dict]:
 
 
 @pytest.mark.parametrize("project_dir", PROJECTS, ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_project_checks_and_evaluates(project_dir):
+def test_project_checks_and_evaluates(project_dir, tmp_path):
     result = segdsl.load(project_dir).check()
     assert result.ok, [d.message for d in result.diagnostics]
     project = result.project
@@ -62,6 +62,27 @@ def test_project_checks_and_evaluates(project_dir):
     # Every project's rules select somebody in the sample and leave somebody out.
     assert any(m.segments for m in members)
     assert not all(len(m.segments) == len(project.segments) for m in members)
+
+    # The compiled SQL on DuckDB gives exactly the reference's memberships for the same sample.
+    overrides = {}
+    for name, source in project.sources.items():
+        key = project.key if name == project.entity else source.key
+        overrides[name] = str(tmp_path / f"{name}.parquet")
+        duckdb.read_parquet(source.path).filter(f"{key} <= {first}").write_parquet(overrides[name])
+    with segdsl.load(project_dir, overrides).evaluate() as result:
+        assert engine_memberships(result, project) == members
+
+
+def engine_memberships(result, project) -> list[Membership]:
+    """The engine's members table as the reference interpreter's `Membership`s."""
+    rel = result.members
+    out = []
+    for row in rel.fetchall():
+        values = dict(zip(rel.columns, row))
+        out.append(Membership(values[project.key], tuple(values["segments"]),
+                              {layer.name: values[layer.name] for layer in project.layers},
+                              {ms.name: values[ms.name] for ms in project.microsegments}))
+    return out
 
 
 def test_generator_is_deterministic(tmp_path):

@@ -164,3 +164,39 @@ def _first_line(exc: Exception) -> str:
     if not text:
         return type(exc).__name__
     return re.sub(r"^[A-Z][A-Za-z ]* Error: ", "", text.splitlines()[0])
+
+
+def sql_relation(location: Location, attached: str | None = None):
+    """The source as a sqlglot table expression for DuckDB: `read_parquet('...')` and friends.
+
+    A DuckDB database file must first be attached under the name `attached`.
+    """
+    from sqlglot import exp
+
+    from segdsl.compiler.names import identifier
+
+    path = exp.Literal.string(location.path)
+    match location.format:
+        case "parquet":
+            args = [path]
+            if location.partitioned:
+                args.append(exp.EQ(this=exp.column("hive_partitioning"), expression=exp.true()))
+            return exp.Table(this=exp.Anonymous(this="read_parquet", expressions=args))
+        case "csv":
+            header = exp.EQ(this=exp.column("header"), expression=exp.true())
+            return exp.Table(this=exp.Anonymous(this="read_csv", expressions=[path, header]))
+        case "json":
+            return exp.Table(this=exp.Anonymous(this="read_json", expressions=[path]))
+        case "duckdb":
+            return exp.Table(this=identifier(location.table), db=identifier(attached))
+    raise SourceError(f"unknown format {location.format}")
+
+
+def attach(location: Location, name: str):
+    """The statement that attaches a DuckDB database file read-only as `name`."""
+    from sqlglot import exp
+
+    from segdsl.compiler.names import identifier
+
+    return exp.Attach(this=exp.Alias(this=exp.Literal.string(location.path), alias=identifier(name)),
+                      exists=False, expressions=[exp.AttachOption(this=exp.var("READ_ONLY"))])
