@@ -95,12 +95,29 @@ class Project:
         `segment` narrows it to one segment and what that segment needs.
         """
         from segdsl.compiler import compile_project
-        from segdsl.compiler.select import only_segment
 
         project = self.checked()
         if segment is not None:
-            project = only_segment(project, segment)
-        return compile_project(project, resolve_as_of(as_of, project), dialect)
+            project = _narrowed(project, segment)
+        return compile_project(project, resolve_as_of(as_of, project), _dialect(dialect))
+
+    def dump(self, stage: str = "sql", dialect: str = "duckdb", as_of: dt.datetime | str | None = None,
+             segment: str | None = None) -> str:
+        """One stage's output as text (`segdsl compile --emit`): ast, typed, plan or sql."""
+        from segdsl import dump
+        from segdsl.compiler import plan
+
+        if stage == "sql":
+            return self.to_sql(dialect, as_of, segment) + "\n"
+        spec, result = self._check()
+        if stage == "ast":
+            return dump.ast_stage(spec)
+        if not result.ok:
+            raise RuleErrors(result)
+        project = result.project if segment is None else _narrowed(result.project, segment)
+        if stage == "typed":
+            return dump.typed_stage(project)
+        return dump.plan_stage(plan(project, resolve_as_of(as_of, project)))
 
     def evaluate(self, data: dict[str, str] | None = None, as_of: dt.datetime | str | None = None, *,
                  threads: int | None = None, memory_limit: str | None = None, progress=None) -> Result:
@@ -146,6 +163,27 @@ class Project:
         checked, problems = check(spec, schemas)
         diagnostics += problems
         return spec, CheckResult(checked if not has_errors(diagnostics) else None, diagnostics, spec.texts)
+
+
+def _narrowed(project: typed.Project, segment: str) -> typed.Project:
+    from segdsl.compiler.select import UnknownSegment, only_segment
+
+    try:
+        return only_segment(project, segment)
+    except UnknownSegment as exc:
+        raise UsageError(f"--segment: {exc}") from None
+
+
+def _dialect(name: str) -> str:
+    import sqlglot
+
+    from segdsl.dsl.suggest import suggestion_text
+
+    known = sorted(d for d in sqlglot.Dialect.classes if d)
+    if name not in known:
+        raise UsageError(f"--dialect: unknown dialect {name!r}{suggestion_text(name, known)}; "
+                         f"known: {', '.join(known)}")
+    return name
 
 
 def resolve_as_of(value: dt.datetime | dt.date | str | None, project: typed.Project) -> dt.datetime:

@@ -42,19 +42,107 @@ def check(project: str, data: tuple[str, ...], fmt: str) -> None:
     Exits 1 when there is an error (warnings alone exit 0).
     """
     from segdsl.api import load
-    from segdsl.dsl import render
 
     result = load(project, _data_overrides(data)).check()
-    # Errors first, then warnings, each group in file order.
+    _print_diagnostics(result, fmt)
+    sys.exit(0 if result.ok else 1)
+
+
+def _print_diagnostics(result, fmt: str = "full", err: bool = False) -> None:
+    """Errors first, then warnings, each group in file order."""
+    from segdsl.dsl import render
+
     diagnostics = sorted(render.sort_diagnostics(result.diagnostics), key=lambda x: not x.is_error)
     if fmt == "json":
-        click.echo(render.render_json(diagnostics, result.texts), nl=False)
+        click.echo(render.render_json(diagnostics, result.texts), nl=False, err=err)
     elif fmt == "concise":
-        click.echo(render.render_concise(diagnostics, result.texts), nl=False)
+        click.echo(render.render_concise(diagnostics, result.texts), nl=False, err=err)
     else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(render.render_full(diagnostics, result.texts, color=color), nl=False)
-    sys.exit(0 if result.ok else 1)
+        stream = sys.stderr if err else sys.stdout
+        color = stream.isatty() and "NO_COLOR" not in os.environ
+        click.echo(render.render_full(diagnostics, result.texts, color=color), nl=False, err=err)
+
+
+@cli.command("compile")
+@click.argument("project", default=".", type=click.Path(file_okay=False))
+@click.option("--dialect", default="duckdb", show_default=True, metavar="DIALECT",
+              help="Any sqlglot dialect: duckdb, postgres, snowflake, bigquery, spark, databricks, trino, redshift, ...")
+@click.option("--segment", metavar="PATH", help="Only this segment and what it needs.")
+@click.option("--as-of", "as_of", metavar="TIME", help="Reference time (default: the project's as_of, else now).")
+@click.option("--emit", type=click.Choice(["ast", "typed", "plan", "sql"]), default="sql", show_default=True,
+              help="Which stage to print: parse trees, typed rules, the evaluation plan, or SQL.")
+@click.option("--data", "data", multiple=True, metavar="NAME=PATH", help="Read source NAME from PATH instead.")
+def compile_command(project: str, dialect: str, segment: str | None, as_of: str | None, emit: str,
+                    data: tuple[str, ...]) -> None:
+    """Print the SQL that evaluates PROJECT in one pass, for any SQL dialect.
+
+    Sources are read from tables named after them.
+    """
+    from segdsl.api import RuleErrors, load
+
+    try:
+        click.echo(load(project, _data_overrides(data)).dump(emit, dialect=dialect, as_of=as_of, segment=segment),
+                   nl=False)
+    except RuleErrors as exc:
+        _print_diagnostics(exc.result, err=True)
+        sys.exit(1)
+
+
+@cli.command("eval")
+@click.argument("project", default=".", type=click.Path(file_okay=False))
+@click.option("--data", "data", multiple=True, metavar="NAME=PATH", help="Read source NAME from PATH instead.")
+@click.option("--as-of", "as_of", metavar="TIME", help="Reference time (default: the project's as_of, else now).")
+@click.option("--out", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for members.* and segments.json.")
+@click.option("--members-format", "members_format", type=click.Choice(["parquet", "csv", "jsonl"]),
+              default="parquet", show_default=True, help="File format of the members list.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "parquet", "csv", "jsonl"]), default="text",
+              show_default=True,
+              help="What to print: the tree as text, or segments.json as JSON; parquet, csv and jsonl "
+                   "are shorthands for --members-format.")
+@click.option("--threads", type=click.IntRange(min=1), help="DuckDB worker threads (default: all cores).")
+@click.option("--memory-limit", "memory_limit", metavar="SIZE", help="DuckDB memory limit, e.g. 4GB; "
+              "beyond it DuckDB spills to a temporary folder.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
+def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: str, members_format: str,
+                 fmt: str, threads: int | None, memory_limit: str | None, quiet: bool) -> None:
+    """Evaluate PROJECT and write OUT/members.parquet and OUT/segments.json.
+
+    Exits 1 on a rule or data error, leaving earlier outputs as they were.
+    """
+    import json
+
+    from rich.console import Console
+
+    from segdsl import display
+    from segdsl.api import RuleErrors, load
+    from segdsl.engine.local import DataError
+
+    if fmt in ("parquet", "csv", "jsonl"):
+        members_format, fmt = fmt, "text"
+    stderr = Console(stderr=True)
+    try:
+        with display.progress(stderr, enabled=not quiet and fmt == "text" and stderr.is_terminal) as tell:
+            result = load(project, _data_overrides(data)).evaluate(as_of=as_of, threads=threads,
+                                                                    memory_limit=memory_limit, progress=tell)
+            with result:
+                if tell:
+                    tell("writing outputs", None)
+                written = result.write(out, members_format)
+    except RuleErrors as exc:
+        _print_diagnostics(exc.result, err=True)
+        sys.exit(1)
+    except DataError as exc:
+        click.echo(f"error: {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else ""), err=True)
+        sys.exit(1)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(result.tree, indent=2, ensure_ascii=False))
+    elif not quiet:
+        console = Console()
+        console.print(display.report(result.tree))
+        console.print(f"[dim]wrote {', '.join(str(p) for p in written)}[/]")
 
 
 def main() -> None:

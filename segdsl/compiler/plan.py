@@ -277,7 +277,8 @@ class _Planner:
 
 def _short(aggregate: t.Aggregate) -> str:
     """A readable stem for an aggregate's column: `count`, `sum_amount`."""
-    return aggregate.function + ("" if aggregate.column is None else f"_{aggregate.column.name}")
+    stem = aggregate.function + ("" if aggregate.column is None else f"_{aggregate.column.name}")
+    return stem + ("_rate" if aggregate.per_days is not None else "")
 
 
 def walk(node: object) -> Iterator[object]:
