@@ -44,11 +44,12 @@ def build(plan: p.Plan, relations: Mapping[str, exp.Expression] | None = None) -
     for level in range(1, plan.levels + 1):
         name = plan.relation_names[f"level_{level}"]
         derived = [_derived(c, plan, columns) for c in plan.derived if c.level == level]
-        ctes.append((name, exp.select(exp.Star(), *derived).from_(table(previous))))
+        ctes.append((name, exp.select(exp.Star(), *derived, copy=False).from_(table(previous), copy=False)))
         previous = name
-    query = exp.select(*_outputs(plan)).from_(table(previous)).order_by(column(plan.project.key))
-    for name, body in ctes:
-        query = query.with_(identifier(name), as_=body)
+    query = exp.select(*_outputs(plan), copy=False).from_(table(previous), copy=False)
+    query = query.order_by(column(plan.project.key), copy=False)
+    for name, body in ctes:  # copy=False: building stays linear in the number of columns
+        query = query.with_(identifier(name), as_=body, copy=False)
     return query
 
 
@@ -57,9 +58,9 @@ def _aggregation(agg: p.Aggregation, plan: p.Plan, columns: Columns, relation: e
     selects: list[exp.Expression] = [column(agg.key)]
     for out in agg.columns:
         selects.append(exp.alias_(_aggregate(out.aggregate, plan, columns), identifier(out.name)))
-    query = exp.select(*selects).from_(relation).group_by(column(agg.key))
+    query = exp.select(*selects, copy=False).from_(relation, copy=False).group_by(column(agg.key), copy=False)
     if agg.time is not None:  # events after as_of never count; nor do events with no time
-        query = query.where(exp.LTE(this=column(agg.time), expression=timestamp(plan.as_of)))
+        query = query.where(exp.LTE(this=column(agg.time), expression=timestamp(plan.as_of)), copy=False)
     return query
 
 
@@ -92,7 +93,7 @@ def _aggregate(agg: t.Aggregate, plan: p.Plan, columns: Columns) -> exp.Expressi
     if agg.where is not None:
         keep.append(Builder(columns, plan.as_of).cond(agg.where).node)
     if keep:
-        value = exp.Filter(this=value, expression=exp.Where(this=exp.and_(*keep)))
+        value = exp.Filter(this=value, expression=exp.Where(this=exp.and_(*keep, copy=False)))
     return value
 
 
@@ -100,7 +101,7 @@ def _base(plan: p.Plan, relation: exp.Expression) -> exp.Select:
     """The entity's fields and every aggregate, joined on the key."""
     entity = "entity"
     selects: list[exp.Expression] = [column(name, entity) for name in plan.entity_columns]
-    query = exp.select().from_(exp.alias_(relation, identifier(entity), table=True))
+    query = exp.select().from_(exp.alias_(relation, identifier(entity), table=True), copy=False)
     for agg in plan.aggregations:
         for out in agg.columns:
             value: exp.Expression = column(out.name, agg.name)
@@ -111,8 +112,8 @@ def _base(plan: p.Plan, relation: exp.Expression) -> exp.Select:
                 value = exp.Div(this=value, expression=literal(days / out.aggregate.per_days), typed=False)
             selects.append(exp.alias_(value, identifier(out.name)))
         on = exp.EQ(this=column(plan.project.key, entity), expression=column(agg.key, agg.name))
-        query = query.join(table(agg.name), on=on, join_type="left")
-    return query.select(*selects)
+        query = query.join(table(agg.name), on=on, join_type="left", copy=False)
+    return query.select(*selects, copy=False)
 
 
 def _derived(c: p.Derived, plan: p.Plan, columns: Columns) -> exp.Expression:
@@ -126,7 +127,7 @@ def _derived(c: p.Derived, plan: p.Plan, columns: Columns) -> exp.Expression:
         case p.SegmentColumn(segment=segment):
             value = _rule(segment.rule, segment.parent, plan, columns)
             if segment.parent is not None:  # the parent's membership, computed once
-                value = exp.and_(column(plan.segments[segment.parent]), value)
+                value = exp.and_(column(plan.segments[segment.parent]), value, copy=False)
         case p.LayerColumn(layer=layer):
             value = _layer(layer, plan, columns)
         case p.MicrosegmentColumn(microsegment=ms):
@@ -155,7 +156,7 @@ def _rank(rank: t.Rank, scope: str | None, plan: p.Plan, columns: Columns) -> ex
     order = [exp.Ordered(this=arg.copy())]
     if scope is not None:
         partition.insert(0, column(plan.segments[scope]))
-        ranked = exp.and_(column(plan.segments[scope]), ranked)
+        ranked = exp.and_(column(plan.segments[scope]), ranked, copy=False)
     if rank.kind == "ntile":
         function: exp.Expression = exp.Anonymous(this="NTILE", expressions=[exp.Literal.number(rank.tiles)])
         order.append(exp.Ordered(this=column(plan.project.key)))  # ties broken by key
@@ -188,7 +189,7 @@ def _microsegment(ms: t.Microsegment, plan: p.Plan) -> exp.Expression:
     key = labels[0]
     for label in labels[1:]:
         key = exp.DPipe(this=exp.DPipe(this=key, expression=exp.Literal.string("/")), expression=label)
-    return exp.Case(ifs=[exp.If(this=exp.and_(*present), true=key)])
+    return exp.Case(ifs=[exp.If(this=exp.and_(*present, copy=False), true=key)])
 
 
 def _outputs(plan: p.Plan) -> list[exp.Expression]:

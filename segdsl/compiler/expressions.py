@@ -73,7 +73,7 @@ class Builder:
                 present = [exp.Not(this=exp.Is(this=v.copy(), expression=exp.Null()))
                            for v, typed in ((x, operand), (lo, low), (hi, high))
                            if not isinstance(typed, t.Const)]
-                return Sql(exp.and_(*present, exp.Not(this=exp.Paren(this=between))), nullable=False)
+                return Sql(exp.and_(*present, exp.Not(this=exp.Paren(this=between)), copy=False), nullable=False)
             case t.IsMissing(operand=operand, negated=negated):
                 missing = exp.Is(this=self.value(operand), expression=exp.Null())
                 return Sql(exp.Not(this=missing) if negated else missing, nullable=False)
@@ -92,7 +92,7 @@ class Builder:
             case t.Within(operand=operand, start=start):
                 x = self.value(operand)
                 return Sql(exp.and_(exp.GTE(this=x, expression=self.value(start)),
-                                    exp.LTE(this=x.copy(), expression=timestamp(self.as_of))))
+                                    exp.LTE(this=x.copy(), expression=timestamp(self.as_of)), copy=False))
             case t.IsTrue(operand=operand):
                 value = self.value(operand)
                 return Sql(value, nullable=not isinstance(operand, t.SegmentRef))
@@ -101,7 +101,7 @@ class Builder:
             case t.And(left=left, right=right) | t.Or(left=left, right=right):
                 a, b = self.cond(left), self.cond(right)
                 builder = exp.and_ if isinstance(node, t.And) else exp.or_
-                return Sql(builder(a.node, b.node), nullable=a.nullable or b.nullable)
+                return Sql(builder(a.node, b.node, copy=False), nullable=a.nullable or b.nullable)
         raise TypeError(f"not a condition: {node!r}")
 
     # --- values --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
+from functools import cache
 from dataclasses import dataclass
 
 from segdsl.compiler.names import Names
@@ -289,8 +290,18 @@ def walk(node: object) -> Iterator[object]:
     if isinstance(node, tuple):
         for item in node:
             yield from walk(item)
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for f in dataclasses.fields(node):
-            if f.name not in ("span", "type"):
-                yield from walk(getattr(node, f.name))
-        yield node
+        return
+    names = _child_fields(type(node))
+    if names is None:
+        return
+    for name in names:
+        yield from walk(getattr(node, name))
+    yield node
+
+
+@cache
+def _child_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields of a typed node class that can hold nodes; None for a non-node."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in ("span", "type"))
