@@ -8,6 +8,7 @@ parent's members, tiers and microsegment keys come from the declared layers).
 from __future__ import annotations
 
 import filecmp
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,40 @@ def test_generator_is_deterministic(tmp_path):
     assert files == ["app_events.parquet", "customers.parquet", "orders.parquet", "sessions.parquet"]
     match, mismatch, errors = filecmp.cmpfiles(runs[0], runs[1], files, shallow=False)
     assert mismatch == [] and errors == []
+
+
+@pytest.mark.parametrize("project_dir", PROJECTS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_segdsl_eval_runs_each_project_on_the_full_example_data(project_dir, tmp_path):
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "segdsl", "eval", str(project_dir), "--out", str(out),
+                          "--format", "json"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    summary = json.loads(run.stdout)
+    assert json.loads((out / "segments.json").read_text()) == summary
+    members = duckdb.read_parquet(str(out / "members.parquet"))
+    assert members.count("*").fetchall()[0][0] == summary["count"] == summary["inputs"][summary["entity"]]["rows"]
+    # The tree's counts are the members file's counts.
+    [(listed,)] = members.aggregate("count(*) FILTER (WHERE len(segments) > 0)").fetchall()
+    assert listed > 0
+
+    def check(node: dict) -> None:
+        [(n,)] = members.filter(f"list_contains(segments, '{node['path']}')").count("*").fetchall()
+        assert n == node["count"], node["path"]
+        for child in node["segments"]:
+            assert child["count"] <= node["count"]
+            check(child)
+
+    for node in summary["segments"]:
+        check(node)
+    for layer in summary["layers"]:
+        assert sum(t["count"] for t in layer["tiers"]) + layer["unassigned"] == layer["count"]
+
+
+def test_readme_quick_start_evaluates_the_shipped_rules(tmp_path):
+    """`segdsl eval rules` from the repository root, as the README's first command runs it."""
+    run = subprocess.run([sys.executable, "-m", "segdsl", "eval", "rules", "--out", str(tmp_path / "out")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "tech" in run.stdout and "power_buyers" in run.stdout
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["members.parquet", "segments.json"]
