@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from rich.columns import Columns
 from rich.console import Console, Group
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -39,7 +40,8 @@ def layers(summary: dict) -> list[Table]:
     tables = []
     for layer in summary["layers"]:
         within = f" within {layer['within']}" if layer["within"] else ""
-        table = Table(title=f"layer {layer['name']}{within} ({layer['count']:,} rows)", title_justify="left")
+        table = Table(title=f"layer [bold]{layer['name']}[/]", title_justify="left",
+                      caption=f"{layer['count']:,} rows{within}", caption_justify="left")
         table.add_column("tier")
         table.add_column("rows", justify="right")
         table.add_column("share", justify="right")
@@ -56,8 +58,9 @@ def microsegments(summary: dict) -> list[Table]:
     for ms in summary["microsegments"]:
         keys = ms["keys"]
         shown = keys[:TOP_MICROSEGMENT_KEYS]
-        more = f", the {len(shown)} largest of {len(keys)}" if len(keys) > len(shown) else ""
-        table = Table(title=f"microsegment {ms['name']} ({' × '.join(ms['layers'])}{more})", title_justify="left")
+        more = f" · largest {len(shown)} of {len(keys)}" if len(keys) > len(shown) else ""
+        table = Table(title=f"microsegment [bold]{ms['name']}[/]", title_justify="left",
+                      caption=" × ".join(ms["layers"]) + more, caption_justify="left")
         table.add_column("key")
         table.add_column("rows", justify="right")
         table.add_column("share", justify="right")
@@ -68,8 +71,9 @@ def microsegments(summary: dict) -> list[Table]:
 
 
 def report(summary: dict) -> Group:
-    parts = [tree(summary), *layers(summary), *microsegments(summary)]
-    return Group(*parts)
+    """The tree, then the layers and microsegments side by side as far as the terminal allows."""
+    tables = [*layers(summary), *microsegments(summary)]
+    return Group(tree(summary), Columns(tables, padding=(1, 2)) if tables else Group())
 
 
 @contextmanager

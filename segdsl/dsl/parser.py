@@ -40,7 +40,10 @@ class RuleSyntaxError(Exception):
 def _lark() -> Lark:
     grammar = resources.files("segdsl.dsl").joinpath("rules.lark").read_text(encoding="utf-8")
     # The basic lexer reserves keywords everywhere: `x > and` is an error, not the string "and".
-    return Lark(grammar, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True)
+    # cache=True keeps the LALR tables in the temporary folder (keyed by the grammar's hash):
+    # building them is most of a short `segdsl eval`'s start-up.
+    return Lark(grammar, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True,
+                cache=True)
 
 
 def parse_rule(text: str) -> ast.Expr:
