@@ -127,9 +127,15 @@ class Builder:
                 a, b = _paren(self.value(left)), _paren(self.value(right))
                 if op == "/":  # true division; a zero divisor gives missing
                     return exp.Div(this=a, expression=b, typed=False, safe=True)
+                if not _is_double(left) and not _is_double(right):
+                    # Databases raise on integer overflow (a TINYINT age * 100 fails in DuckDB);
+                    # numbers are exact in DOUBLE up to 2^53, so the sum or product is too.
+                    a = exp.cast(a, exp.DataType.Type.DOUBLE)
                 return _ARITH[op](this=a, expression=b)
             case t.Neg(operand=operand):
-                return exp.Neg(this=_paren(self.value(operand)))
+                return exp.Neg(this=_paren(self._wide(operand)))
+            case t.Func(function="abs", args=(arg,)):
+                return exp.Abs(this=self._wide(arg))
             case t.Func(function=function, args=args):
                 return self._function(function, [self.value(a) for a in args])
             case t.ToTimestamp(operand=operand):
@@ -138,6 +144,13 @@ class Builder:
                   | t.IsTrue() | t.Not() | t.And() | t.Or()):
                 return exp.Paren(this=self.condition(node))
         raise TypeError(f"not a typed value: {node!r}")
+
+    def _wide(self, node: t.TExpr) -> exp.Expression:
+        """A number that negating cannot overflow: a column may be a TINYINT or unsigned."""
+        value = self.value(node)
+        if isinstance(node, (t.Field, t.EventField)) and node.type.kind == "number":
+            return exp.cast(value, exp.DataType.Type.DOUBLE)
+        return value
 
     def _function(self, function: str, args: list[exp.Expression]) -> exp.Expression:
         if function == "coalesce":
@@ -184,6 +197,16 @@ def literal(value: object) -> exp.Expression:
 
 def timestamp(value: dt.datetime) -> exp.Expression:
     return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.Type.TIMESTAMP)
+
+
+def _is_double(node: t.TExpr) -> bool:
+    """Whether the SQL for `node` is already DOUBLE: a fraction, a division, or arithmetic."""
+    match node:
+        case t.Const(value=float()):
+            return True
+        case t.Arith():
+            return True
+    return False
 
 
 def _definite(sql: Sql) -> exp.Expression:
