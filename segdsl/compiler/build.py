@@ -102,15 +102,15 @@ def _base(plan: p.Plan, relation: exp.Expression) -> exp.Select:
     entity = "entity"
     selects: list[exp.Expression] = [column(name, entity) for name in plan.entity_columns]
     query = exp.select().from_(exp.alias_(relation, identifier(entity), table=True), copy=False)
+    for out in plan.joined:
+        value: exp.Expression = column(out.scan.name, out.relation)
+        if out.aggregate.function in _ZERO_WHEN_EMPTY:
+            value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
+        if out.aggregate.per_days is not None:
+            days = timeline.window_days(out.aggregate.window, plan.as_of)
+            value = exp.Div(this=value, expression=literal(days / out.aggregate.per_days), typed=False)
+        selects.append(exp.alias_(value, identifier(out.name)))
     for agg in plan.aggregations:
-        for out in agg.columns:
-            value: exp.Expression = column(out.name, agg.name)
-            if out.aggregate.function in _ZERO_WHEN_EMPTY:
-                value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
-            if out.aggregate.per_days is not None:
-                days = timeline.window_days(out.aggregate.window, plan.as_of)
-                value = exp.Div(this=value, expression=literal(days / out.aggregate.per_days), typed=False)
-            selects.append(exp.alias_(value, identifier(out.name)))
         on = exp.EQ(this=column(plan.project.key, entity), expression=column(agg.key, agg.name))
         query = query.join(table(agg.name), on=on, join_type="left", copy=False)
     return query.select(*selects, copy=False)

@@ -26,8 +26,20 @@ from segdsl.dsl import typed as t
 
 @dataclass(frozen=True)
 class AggregateColumn:
+    """One aggregate of a scan; a rate's scan computes the count it divides."""
+
     name: str
     aggregate: t.Aggregate
+
+
+@dataclass(frozen=True)
+class JoinedColumn:
+    """An aggregate as the rules read it, in `base`: 0 for no events, divided for `per`."""
+
+    name: str
+    aggregate: t.Aggregate
+    scan: AggregateColumn
+    relation: str
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,8 @@ class Plan:
     entity_columns: tuple[str, ...]
     """The entity's columns the rules read (the key first)."""
     aggregations: tuple[Aggregation, ...]
+    joined: tuple[JoinedColumn, ...]
+    """Every distinct aggregate of the rules, as `base` holds it."""
     derived: tuple[Derived, ...]
     """In dependency order; `level` groups them into projections."""
     aggregates: dict[t.Aggregate, str]
@@ -129,6 +143,7 @@ class _Planner:
         self.level: dict[str, int] = {}  # column name -> level; entity and aggregate columns are 0
         self.derived: list[Derived] = []
         self.aggregates: dict[t.Aggregate, str] = {}
+        self.joined: list[JoinedColumn] = []
         self.ranks: dict[tuple[t.Rank, str | None], str] = {}
         self.metrics: dict[str, str] = {}
         self.conditions: dict[tuple[t.TExpr, str | None], str] = {}
@@ -156,7 +171,7 @@ class _Planner:
         relation_names = {"base": self.tables.new("base")}
         for level in range(1, max(self.level.values(), default=0) + 1):
             relation_names[f"level_{level}"] = self.tables.new(f"level_{level}")
-        return Plan(project, self.as_of, tuple(fields), aggregations, tuple(self.derived),
+        return Plan(project, self.as_of, tuple(fields), aggregations, tuple(self.joined), tuple(self.derived),
                     self.aggregates, self.ranks, self.metrics, self.conditions, self.segments,
                     self.layers, self.microsegments, relation_names)
 
@@ -171,14 +186,20 @@ class _Planner:
         for name, source in self.project.sources.items():
             if name not in found:
                 continue
-            columns = []
+            relation = self.tables.new(f"{name}_aggregates")
+            scans: dict[t.Aggregate, AggregateColumn] = {}
             for aggregate in found[name]:
-                column = self.columns.new(f"{_short(aggregate)}_{name}")
+                # `count(orders) over 90d` and the same `... per month` share one count.
+                counted = dataclasses.replace(aggregate, per_days=None, type=t.NUMBER) \
+                    if aggregate.per_days is not None else aggregate
+                if counted not in scans:
+                    scans[counted] = AggregateColumn(self.columns.new(f"{_short(counted)}_{name}"), counted)
+                scan = scans[counted]
+                column = scan.name if counted is aggregate else self.columns.new(f"{scan.name}_rate")
                 self.aggregates[aggregate] = column
                 self.level[column] = 0
-                columns.append(AggregateColumn(column, aggregate))
-            out.append(Aggregation(name, source.key, source.time, self.tables.new(f"{name}_aggregates"),
-                                   tuple(columns)))
+                self.joined.append(JoinedColumn(column, aggregate, scan, relation))
+            out.append(Aggregation(name, source.key, source.time, relation, tuple(scans.values())))
         return tuple(out)
 
     def _all_nodes(self) -> Iterator[object]:
@@ -278,8 +299,7 @@ class _Planner:
 
 def _short(aggregate: t.Aggregate) -> str:
     """A readable stem for an aggregate's column: `count`, `sum_amount`."""
-    stem = aggregate.function + ("" if aggregate.column is None else f"_{aggregate.column.name}")
-    return stem + ("_rate" if aggregate.per_days is not None else "")
+    return aggregate.function + ("" if aggregate.column is None else f"_{aggregate.column.name}")
 
 
 def walk(node: object) -> Iterator[object]:
