@@ -50,12 +50,27 @@ def parse_rule(text: str) -> ast.Expr:
     """Parse one rule or metric expression; raise RuleSyntaxError when it does not parse."""
     if not text.strip():
         raise RuleSyntaxError("the rule is empty", Span(0, len(text)), hint="write a condition such as `industry = tech`")
+    try:
+        tree = _lark().parse(text)
+    except (UnexpectedToken, UnexpectedCharacters):
+        tree = None  # parsed again, token by token, to say what was expected where
+    if tree is None:
+        _raise_syntax_error(text)
+    try:
+        return _ToAst().transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, RuleSyntaxError):
+            raise exc.orig_exc from None
+        raise
+
+
+def _raise_syntax_error(text: str) -> None:
     interactive = _lark().parse_interactive(text)
     accepted: list[Token] = []  # iter_parse yields each token before feeding it
     try:
         for token in interactive.iter_parse():
             accepted.append(token)
-        tree = interactive.feed_eof(accepted[-1] if accepted else None)
+        interactive.feed_eof(accepted[-1] if accepted else None)
     except (UnexpectedToken, UnexpectedCharacters) as exc:
         failing = getattr(exc, "token", None)
         if accepted and failing is not None and accepted[-1] is failing:
@@ -64,12 +79,7 @@ def parse_rule(text: str) -> ast.Expr:
         previous = accepted[-1] if accepted else None
         message, span, hint, label = describe_syntax_error(exc, text, previous, expected)
         raise RuleSyntaxError(message, span, hint, label) from None
-    try:
-        return _ToAst().transform(tree)
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, RuleSyntaxError):
-            raise exc.orig_exc from None
-        raise
+    raise AssertionError(f"the parser rejected {text!r} once and accepted it token by token")
 
 
 def _accepts_after(text: str, tokens: list[Token]) -> set[str]:
