@@ -5,13 +5,16 @@ Output: an `Evaluation`: the members as a DuckDB table (one row per entity row, 
 SQL that made it, each input's row count, and the counts the summary needs.
 
 Before the one-pass query runs, the entity source is checked for NULL and duplicate keys
-(either would make a member list that names customers wrongly); after it, an event source
-whose keys match no entity row is reported as a warning.
+(either would make a member list that names customers wrongly) and each event source's key for
+the entity key's type; after it, an event source whose keys match no entity row, and an empty
+entity source, are reported as warnings. DuckDB's errors on reading the data become one-line
+`DataError`s that name the source, the file and, when DuckDB knows it, the line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import shutil
 import tempfile
 import threading
@@ -23,9 +26,9 @@ import duckdb
 from sqlglot import exp
 
 from segdsl.compiler import build, plan, to_sql
-from segdsl.compiler.names import column, table
+from segdsl.compiler.names import column, identifier, table
 from segdsl.dsl import typed as t
-from segdsl.engine.sources import Location, attach, sql_relation
+from segdsl.engine.sources import Location, ReadError, attach, first_line, read_error, sql_relation
 
 MEMBERS_TABLE = "members"
 
@@ -74,8 +77,9 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> tupl
         con = duckdb.connect(config=config)
     except duckdb.Error as exc:
         shutil.rmtree(temp_dir, ignore_errors=True)
-        raise DataError(f"cannot start DuckDB with these settings: {first_line(exc)}",
-                        "check --threads and --memory-limit (e.g. 4GB)") from None
+        settings = ", ".join(f"{name} {value!r}" for name, value in
+                             (("threads", threads), ("memory_limit", memory_limit)) if value is not None)
+        raise DataError(f"DuckDB does not accept {settings or 'its settings'}: {first_line(exc)}") from None
     return con, temp_dir
 
 
@@ -93,6 +97,7 @@ def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datet
         compiled = time.perf_counter()
 
         tell("reading sources", None)
+        _check_key_types(project, locations)
         rows = {name: _count(con, relations[name], name, locations[name]) for name in project.sources}
         _check_keys(con, project, relations[project.entity], locations[project.entity])
 
@@ -101,7 +106,7 @@ def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datet
                             properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
         _run(con, create.sql(dialect="duckdb"), tell, locations)
         evaluation = Evaluation(con, sql, rows, temp_dir=temp_dir)
-        evaluation.warnings += _unmatched_events(con, project, relations, rows)
+        evaluation.warnings += _unmatched_events(con, project, relations, rows, locations)
         evaluation.compile_seconds = compiled - started
         evaluation.eval_seconds = time.perf_counter() - compiled
         return evaluation
@@ -131,6 +136,20 @@ def _count(con, relation: exp.Expression, name: str, location: Location) -> int:
     return int(n)
 
 
+def _check_key_types(project: t.Project, locations: dict[str, Location]) -> None:
+    """An event source's key must have the entity key's type: DuckDB would compare `'7'` with
+    `7` by casting, other databases refuse, and text that is not a number fails mid-query."""
+    entity = project.sources[project.entity]
+    expected = entity.columns.get(project.key)
+    for name, source in project.sources.items():
+        found = source.columns.get(source.key)
+        if name == project.entity or expected is None or found is None or found.kind == expected.kind:
+            continue
+        raise DataError(f"source {name} ({locations[name].path}): its key {source.key} is {found.kind} but the key "
+                        f"{project.key} of {project.entity} is {expected.kind}",
+                        "export both keys with the same type; keys are not compared across types")
+
+
 def _check_keys(con, project: t.Project, relation: exp.Expression, location: Location) -> None:
     """NULL or duplicate keys in the entity source are errors, with a few examples."""
     key = column(project.key)
@@ -140,34 +159,48 @@ def _check_keys(con, project: t.Project, relation: exp.Expression, location: Loc
     where = f"source {project.entity} ({location.path})"
     if present < total:
         raise DataError(f"{where}: {total - present} row(s) have no {project.key} (NULL)",
-                        f"every row of the entity source needs a key; filter them out upstream")
+                        "every row of the entity source needs a key; filter them out upstream")
     if distinct < present:
         counted = exp.alias_(exp.Count(this=exp.Star()), "n")
-        examples_query = (exp.select(key.copy(), counted).from_(relation.copy()).group_by(key.copy())
-                          .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
-                          .order_by(exp.Ordered(this=exp.column("n"), desc=True), key.copy()).limit(5))
+        repeated = (exp.select(key.copy(), counted).from_(relation.copy()).group_by(key.copy())
+                    .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))))
+        totals = exp.select(exp.Count(this=exp.Star()), exp.Sum(this=exp.column("n"))).from_(
+            repeated.subquery("repeated"))
+        [(values, rows)] = _fetch(con, totals, project.entity, location)
+        examples_query = repeated.order_by(exp.Ordered(this=exp.column("n"), desc=True), key.copy()).limit(5)
         examples = _fetch(con, examples_query, project.entity, location)
         shown = ", ".join(f"{k!r} ({n} rows)" for k, n in examples)
-        raise DataError(f"{where}: {present - distinct} duplicate {project.key} value(s), e.g. {shown}",
-                        "the entity source must have one row per key")
+        raise DataError(f"{where}: {values} {project.key} value(s) occur on more than one row ({int(rows)} rows), "
+                        f"e.g. {shown}", "the entity source must have one row per key")
 
 
-def _unmatched_events(con, project: t.Project, relations: dict[str, exp.Expression],
-                      rows: dict[str, int]) -> list[str]:
-    """Event sources with rows whose keys match no entity row: almost always a wrong `key:`."""
+def _unmatched_events(con, project: t.Project, relations: dict[str, exp.Expression], rows: dict[str, int],
+                      locations: dict[str, Location]) -> list[str]:
+    """Event sources with rows whose keys match no entity row: almost always a wrong `key:`.
+
+    Keys match as in the one-pass query: by an equality join. An empty entity source gets one
+    warning of its own instead of one per event source.
+    """
+    if rows[project.entity] == 0:
+        return [f"source {project.entity} ({locations[project.entity].path}) has no rows; every count is 0"]
     warnings = []
-    entity_keys = exp.select(column(project.key)).from_(relations[project.entity].copy())
     for name, source in project.sources.items():
         if name == project.entity or rows.get(name, 0) == 0:
             continue
-        match = exp.In(this=column(source.key), query=entity_keys.subquery())
-        events = exp.select(exp.Literal.number(1)).from_(relations[name].copy()).where(match)
-        query = exp.select(exp.Exists(this=events))
-        [(found,)] = con.execute(query.sql(dialect="duckdb")).fetchall()
+        events, entity = _aliased(relations[name], "events"), _aliased(relations[project.entity], "entity")
+        same_key = exp.EQ(this=column(source.key, "events"), expression=column(project.key, "entity"))
+        matched = exp.select(exp.Literal.number(1)).from_(events).join(entity, on=same_key)
+        [(found,)] = _fetch(con, exp.select(exp.Exists(this=matched)), name, locations[name])
         if not found:
-            warnings.append(f"source {name}: none of its {rows[name]} rows has a {source.key} that matches a "
-                            f"{project.key} of {project.entity}; every aggregate over it is empty")
+            warnings.append(f"source {name}: none of its {rows[name]} rows has a {source.key} that matches "
+                            f"the {project.key} of a {project.entity} row; every aggregate over it is empty")
     return warnings
+
+
+def _aliased(relation: exp.Expression, alias: str) -> exp.Expression:
+    aliased = relation.copy()
+    aliased.set("alias", exp.TableAlias(this=identifier(alias)))
+    return aliased
 
 
 def _run(con, sql: str, tell: Progress, locations: dict[str, Location]) -> None:
@@ -194,30 +227,46 @@ def _run(con, sql: str, tell: Progress, locations: dict[str, Location]) -> None:
     if failure:
         exc = failure[0]
         if isinstance(exc, duckdb.Error):
-            raise DataError(f"cannot evaluate: {first_line(exc)}", _culprit(exc, locations)) from None
+            raise _evaluation_error(exc, locations) from None
         raise exc
 
 
-def _culprit(exc: BaseException, locations: dict[str, Location]) -> str | None:
-    text = str(exc)
-    named = [f"{name} ({loc.path})" for name, loc in locations.items() if loc.path in text]
-    return f"the data of source {', '.join(named)} is at fault" if named else None
+def _evaluation_error(exc: duckdb.Error, locations: dict[str, Location]) -> DataError:
+    """The one-pass query failed: blame the source whose file DuckDB names, if it names one."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return _out_of_memory(exc)
+    problem = read_error(exc)
+    named = sorted(locations.items())
+    culprits = ([(n, loc) for n, loc in named if problem.file and _holds(loc, problem.file)]
+                or [(n, loc) for n, loc in named if loc.path in str(exc)])
+    if culprits:
+        return _read_failure(*culprits[0], problem)
+    return DataError(f"cannot evaluate: {problem.reason}", problem.hint)
+
+
+def _holds(location: Location, file: str) -> bool:
+    """Whether `file`, as DuckDB names it in an error, is one of the location's files."""
+    return file == location.path or fnmatch.fnmatchcase(file, location.path)
+
+
+def _read_failure(name: str, location: Location, problem: ReadError) -> DataError:
+    at = f", line {problem.line}" if problem.line else ""
+    return DataError(f"source {name}: cannot read {problem.file or location.path}{at}: {problem.reason}",
+                     problem.hint)
+
+
+def _out_of_memory(exc: duckdb.Error) -> DataError:
+    return DataError(f"out of memory: {first_line(exc)}",
+                     "raise --memory-limit; beyond it DuckDB spills to disk, but some steps need memory")
 
 
 def _fetch(con, query: exp.Expression, name: str, location: Location) -> list[tuple]:
     try:
         return con.execute(query.sql(dialect="duckdb")).fetchall()
+    except duckdb.OutOfMemoryException as exc:
+        raise _out_of_memory(exc) from None
     except duckdb.Error as exc:
-        raise DataError(f"source {name}: cannot read {location.path}: {first_line(exc)}") from None
-
-
-def first_line(exc: BaseException) -> str:
-    """DuckDB's message without its class prefix, on one line (CSV errors span several)."""
-    import re
-
-    text = str(exc).strip() or type(exc).__name__
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return re.sub(r"^[A-Z][A-Za-z ]* Error: ", "", lines[0])
+        raise _read_failure(name, location, read_error(exc)) from None
 
 
 __all__ = ["DataError", "Evaluation", "MEMBERS_TABLE", "connect", "evaluate", "first_line"]

@@ -30,6 +30,10 @@ def write(evaluation: Evaluation, summary: dict, out: str | Path, fmt: str = "pa
     if fmt not in FORMATS:
         raise ValueError(f"unknown members format {fmt!r}")
     out = Path(out)
+    for name in (f"members.{fmt}", "segments.json"):
+        if (out / name).is_dir():  # checked first: os.replace would fail after the other rename
+            raise DataError(f"cannot write {out / name}: a folder has that name",
+                            "move it away or choose another --out")
     try:
         out.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".segdsl-writing-", dir=out))
@@ -50,7 +54,10 @@ def write(evaluation: Evaluation, summary: dict, out: str | Path, fmt: str = "pa
         report.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written = []
         for path in (members, report):  # members first: segments.json says the run is complete
-            os.replace(path, out / path.name)
+            try:
+                os.replace(path, out / path.name)
+            except OSError as exc:
+                raise DataError(f"cannot write {out / path.name}: {exc.strerror or exc}") from None
             written.append(out / path.name)
         return written
     finally:

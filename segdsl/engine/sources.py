@@ -3,7 +3,8 @@
 Input: a project's source declarations (`SourceSpec`: path or glob, optional format and table),
 the project folder, and `--data NAME=PATH` overrides.
 Output: DuckDB relations over the files (nothing is scanned until a query runs) and each
-source's column types as segdsl types, or a diagnostic naming the source and file at fault.
+source's column types as segdsl types, or a diagnostic naming the source and file at fault;
+DuckDB's errors on reading a file, condensed to a reason, the file and the line (`read_error`).
 
 Formats by extension (or `format:`): Parquet (`.parquet`, `.pq`), CSV (`.csv`, `.tsv`, `.txt`,
 sniffed header and types), JSON and NDJSON (`.json`, `.ndjson`, `.jsonl`), a DuckDB database
@@ -93,7 +94,7 @@ def relation(con, location: Location):
                 db = duckdb.connect(location.path, read_only=True)
                 return db.table(location.table)
     except duckdb.Error as exc:
-        raise SourceError(f"cannot read {location.path} as {location.format}: {_first_line(exc)}",
+        raise SourceError(f"cannot read {location.path} as {location.format}: {first_line(exc)}",
                           f"check that it is a valid {location.format} file, or name its real format "
                           "with `format:`") from None
     raise SourceError(f"unknown format {location.format}")
@@ -150,7 +151,10 @@ def read_schemas(
             schemas[name] = None
             continue
         except duckdb.Error as exc:
-            diags.append(d.error("E402", f"source {name}: cannot read it: {_first_line(exc)}", source.path_span))
+            problem = read_error(exc)
+            at = f", line {problem.line}" if problem.line else ""
+            diags.append(d.error("E402", f"source {name}: cannot read it{at}: {problem.reason}", source.path_span,
+                                 hint=problem.hint))
             schemas[name] = None
             continue
         schemas[name] = columns
@@ -158,12 +162,67 @@ def read_schemas(
     return schemas, diags
 
 
-def _first_line(exc: Exception) -> str:
-    """DuckDB's message without its class prefix (`Invalid Input Error: `)."""
-    text = str(exc).strip()
-    if not text:
+def first_line(exc: BaseException) -> str:
+    """DuckDB's message without its class prefix (`Invalid Input Error: `), on one line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
         return type(exc).__name__
-    return re.sub(r"^[A-Z][A-Za-z ]* Error: ", "", text.splitlines()[0])
+    return re.sub(r"^[A-Z][A-Za-z ]* Error: ", "", lines[0])
+
+
+@dataclass(frozen=True)
+class ReadError:
+    """DuckDB's error on reading a file, made readable: one line of reason, the file and the
+    line it names when it names them, and what to do."""
+
+    reason: str
+    file: str | None = None
+    line: int | None = None
+    hint: str | None = None
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CSV_FILE = re.compile(r"^\s*file = (.+?)\s*$", re.MULTILINE)
+_CSV_CONVERSION = re.compile(r'Error when converting column "(.*)"\. Could not convert string "(.*)" to \'(.*)\'')
+_CSV_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+_JSON = re.compile(r'JSON (?:in file "(.*?)", at byte \d+|transform error in file "(.*?)",) '
+                   r'in (line|record/value|object) (\d+): (.*)')
+
+
+def read_error(exc: BaseException) -> ReadError:
+    """The gist of a DuckDB read error.
+
+    DuckDB's CSV errors span twenty lines (the original line, possible fixes, every sniffed
+    option); the gist is the line number, what is wrong on it, and the file, named near the end.
+    """
+    text = str(exc)
+    first = first_line(exc)
+    if match := _CSV_LINE.search(first):
+        lines = [line.strip() for line in text.splitlines()[1:] if line.strip()]
+        reason = next((line for line in lines if not line.startswith("Original Line:")), "cannot parse this row")
+        hint = "fix or remove that row"
+        if conversion := _CSV_CONVERSION.fullmatch(reason):
+            column, value, type_ = conversion.groups()
+            reason = f'column "{column}": cannot convert "{value}" to {type_}'
+            hint = (f"the column's type ({type_}) was guessed from the first rows of the file; "
+                    "fix or remove that row, or export the file as Parquet, which keeps its types")
+        elif columns := _CSV_COLUMNS.fullmatch(reason):
+            reason = f"expected {columns[1]} columns, found {columns[2]}"
+            hint = "fix or remove that row (a value with a comma in it must be quoted)"
+        file = _CSV_FILE.search(text)
+        return ReadError(reason, file[1] if file else None, int(match[1]), hint)
+    if match := _JSON.search(first):
+        malformed, transform, unit, number, reason = match.groups()
+        # DuckDB adds 1 twice to the line of a parse error (not of a transform error).
+        line = int(number) - (1 if malformed else 0) if unit == "line" else None
+        reason = reason.strip().rstrip(".")
+        if malformed:
+            return ReadError(f"malformed JSON: {reason}", malformed, line,
+                             "fix that line; NDJSON has one JSON object per line" if line else None)
+        return ReadError(reason[:1].lower() + reason[1:], transform, line,
+                         "the types were guessed from the first rows of the file; fix or remove that row, "
+                         "or export the file as Parquet, which keeps its types")
+    return ReadError(first)
 
 
 def sql_relation(location: Location, attached: str | None = None):
