@@ -50,11 +50,18 @@ def check_names(state: State) -> list[Diagnostic]:
     # Layers and microsegments each become a column of members; they share one namespace.
     columns = [(x.name.name, x.name.span) for x in (*spec.layers, *spec.microsegments)]
     out += _duplicates(columns, "layer or microsegment name", "", texts)
-    key = next((s.key for s in spec.sources if state.entity and s.name.name == state.entity), None)
+    entity = next((s for s in spec.sources if state.entity and s.name.name == state.entity), None)
+    key = entity.key if entity else None
+    # Column names are compared without case: DuckDB and most warehouses fold it.
+    taken = {"segments", key.lower() if key else None}
     for name, span in columns:
-        if name in ("segments", key):
+        if name.lower() in taken:
             out.append(d.error("E011", f"'{name}' is taken by a column of the members output", span,
                                hint="choose another name for this layer or microsegment"))
+    if key and key.lower() == "segments":
+        out.append(d.error("E011", f"the entity's key '{key}' has the name of the members output's "
+                           "`segments` column", entity.key_span,
+                           hint="rename the column in the data, or export it under another name"))
     return out
 
 
