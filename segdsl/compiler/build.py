@@ -139,7 +139,7 @@ def _derived(c: p.Derived, plan: p.Plan, columns: Columns) -> exp.Expression:
 
 def _rule(rule: t.TExpr, scope: str | None, plan: p.Plan, columns: Columns) -> exp.Expression:
     """A rule's verdict: its shared condition column, or the condition itself."""
-    shared = plan.conditions.get((rule, scope)) or plan.conditions.get((rule, None))
+    shared = plan.conditions.get(p.rule_key(rule, scope))
     if shared is not None:
         return column(shared)
     return Builder(columns, plan.as_of, scope).condition(rule)

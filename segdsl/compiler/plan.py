@@ -213,15 +213,10 @@ class _Planner:
 
     def _shared_rules(self) -> set[tuple[t.TExpr, str | None]]:
         """Rules written more than once in one scope (or anywhere, when they rank nothing)."""
-        keys = [self._rule_key(s.rule, s.parent) for s in self.project.segments]
-        keys += [self._rule_key(tier.rule, layer.within) for layer in self.project.layers
+        keys = [rule_key(s.rule, s.parent) for s in self.project.segments]
+        keys += [rule_key(tier.rule, layer.within) for layer in self.project.layers
                  for tier in layer.tiers if tier.rule is not None]
         return {key for key, n in Counter(keys).items() if n > 1}
-
-    @staticmethod
-    def _rule_key(rule: t.TExpr, scope: str | None) -> tuple[t.TExpr, str | None]:
-        ranks = any(isinstance(node, t.Rank) for node in walk(rule))
-        return rule, scope if ranks else None
 
     def _metric(self, metric: t.Metric) -> None:
         level = self._prepare(metric.expr, None)
@@ -232,7 +227,7 @@ class _Planner:
     def _rule_column(self, rule: t.TExpr, scope: str | None, shared: set) -> int:
         """Prepare a rule's dependencies; share it as a column when it is written twice."""
         level = self._prepare(rule, scope)
-        key = self._rule_key(rule, scope)
+        key = rule_key(rule, scope)
         if key not in shared:
             return level
         if key not in self.conditions:
@@ -295,6 +290,12 @@ class _Planner:
     def _add(self, column: Derived) -> None:
         self.level[column.name] = column.level
         self.derived.append(column)
+
+
+def rule_key(rule: t.TExpr, scope: str | None) -> tuple[t.TExpr, str | None]:
+    """What makes two rules one shared condition: the same rule, and the same scope if it ranks."""
+    ranks = any(isinstance(node, t.Rank) for node in walk(rule))
+    return rule, scope if ranks else None
 
 
 def _short(aggregate: t.Aggregate) -> str:
