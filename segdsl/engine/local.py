@@ -14,6 +14,7 @@ entity source, are reported as warnings. DuckDB's errors on reading the data bec
 from __future__ import annotations
 
 import datetime as dt
+import os
 import fnmatch
 import shutil
 import tempfile
@@ -31,6 +32,7 @@ from segdsl.dsl import typed as t
 from segdsl.engine.sources import Location, ReadError, attach, first_line, read_error, sql_relation
 
 MEMBERS_TABLE = "members"
+MEMBERS_FILE = "members.parquet"
 
 Progress = Callable[[str, float | None], None]
 """Told the stage that runs (`reading sources`, `evaluating`, …) and, when known, how far along."""
@@ -54,6 +56,8 @@ class Evaluation:
     compile_seconds: float = 0.0
     eval_seconds: float = 0.0
     temp_dir: str | None = None
+    members_file: str | None = None
+    """The members as Parquet, in the engine's temporary folder until written out."""
 
     @property
     def members(self) -> duckdb.DuckDBPyRelation:
@@ -86,7 +90,7 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> tupl
 def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datetime, *,
              threads: int | None = None, memory_limit: str | None = None,
              progress: Progress | None = None) -> Evaluation:
-    """Evaluate every segment, layer and microsegment in one pass into the `members` table."""
+    """Evaluate every segment, layer and microsegment in one pass into a members Parquet file."""
     tell = progress or (lambda stage, fraction: None)
     started = time.perf_counter()
     con, temp_dir = connect(threads, memory_limit)
@@ -102,10 +106,16 @@ def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datet
         _check_keys(con, project, relations[project.entity], locations[project.entity])
 
         tell("evaluating", 0.0)
-        create = exp.Create(this=table(MEMBERS_TABLE), kind="TABLE", expression=statement,
-                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-        _run(con, create.sql(dialect="duckdb"), tell, locations)
-        evaluation = Evaluation(con, sql, rows, temp_dir=temp_dir)
+        # Streamed straight into a Parquet file (as a hand-written `COPY (query) TO` would),
+        # not held in memory; `members` is a view over it for the summary and the API.
+        members_file = os.path.join(temp_dir, MEMBERS_FILE)
+        copy = exp.Copy(this=exp.Paren(this=statement), kind=False, files=[exp.Literal.string(members_file)],
+                        params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
+        _run(con, copy.sql(dialect="duckdb"), tell, locations)
+        view = exp.Create(this=table(MEMBERS_TABLE), kind="VIEW", expression=exp.select(exp.Star()).from_(
+            exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[exp.Literal.string(members_file)]))))
+        con.execute(view.sql(dialect="duckdb"))
+        evaluation = Evaluation(con, sql, rows, temp_dir=temp_dir, members_file=members_file)
         evaluation.warnings += _unmatched_events(con, project, relations, rows, locations)
         evaluation.compile_seconds = compiled - started
         evaluation.eval_seconds = time.perf_counter() - compiled

@@ -1,7 +1,7 @@
 """Writing the outputs of `eval` (SPEC §5) so that a failed run leaves the previous ones.
 
-Input: an evaluation (its members table in DuckDB) and its summary dict.
-Output: `members.parquet` (or `.csv` / `.jsonl`) written by DuckDB's `COPY`, and
+Input: an evaluation (its members Parquet file, written by DuckDB's `COPY`) and its summary dict.
+Output: `members.parquet` (that file, copied) or `members.csv` / `.jsonl` (written by `COPY`), and
 `segments.json`, both first written under a temporary folder inside the output folder and then
 renamed into place: a run that fails or is interrupted before the renames changes nothing.
 """
@@ -47,9 +47,14 @@ def write(evaluation: Evaluation, summary: dict, out: str | Path, fmt: str = "pa
         copy = exp.Copy(this=table(MEMBERS_TABLE), kind=False, files=[exp.Literal.string(str(members))],
                         params=params)
         try:
-            evaluation.con.execute(copy.sql(dialect="duckdb"))
+            if fmt == "parquet" and evaluation.members_file:  # the engine wrote it already
+                shutil.copyfile(evaluation.members_file, members)
+            else:
+                evaluation.con.execute(copy.sql(dialect="duckdb"))
         except duckdb.Error as exc:
             raise DataError(f"cannot write {out / members.name}: {first_line(exc)}") from None
+        except OSError as exc:
+            raise DataError(f"cannot write {out / members.name}: {exc.strerror or exc}") from None
         report = staging / "segments.json"
         report.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written = []
