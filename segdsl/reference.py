@@ -370,8 +370,10 @@ def _aggregate(agg: t.Aggregate, env: _Env) -> object:
 
     if agg.per_days is None or value is None:
         return value
-    # The window's own length, even when its end lies after as_of.
-    return value / (timeline.window_days(window, env.as_of) / agg.per_days)
+    # The window's own length, even when its end lies after as_of; a window of no length
+    # has no rate (missing), as a division by zero is.
+    days = timeline.window_days(window, env.as_of)
+    return value / (days / agg.per_days) if days else None
 
 
 # --- rankings ------------------------------------------------------------------------------

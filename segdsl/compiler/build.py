@@ -108,7 +108,10 @@ def _base(plan: p.Plan, relation: exp.Expression) -> exp.Select:
             value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
         if out.aggregate.per_days is not None:
             days = timeline.window_days(out.aggregate.window, plan.as_of)
-            value = exp.Div(this=value, expression=literal(days / out.aggregate.per_days), typed=False)
+            if days:
+                value = exp.Div(this=value, expression=literal(days / out.aggregate.per_days), typed=False)
+            else:  # a window of no length has no rate, as a division by zero has no value
+                value = exp.Null()
         selects.append(exp.alias_(value, identifier(out.name)))
     for agg in plan.aggregations:
         on = exp.EQ(this=column(plan.project.key, entity), expression=column(agg.key, agg.name))
