@@ -46,8 +46,12 @@ class Result:
 
     evaluation: object
     tree: dict
-    sql: str
     warnings: list[str]
+
+    @property
+    def sql(self) -> str:
+        """The DuckDB SQL that made the members."""
+        return self.evaluation.sql
 
     @property
     def members(self):
@@ -146,7 +150,7 @@ class Project:
         except BaseException:
             evaluation.close()
             raise
-        return Result(evaluation, tree, evaluation.sql, evaluation.warnings)
+        return Result(evaluation, tree, evaluation.warnings)
 
     def _check(self):
         """The loaded spec and the check result."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -112,17 +113,14 @@ def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: st
     """
     import json
 
-    from rich.console import Console
-
-    from segdsl import display
     from segdsl.api import RuleErrors, load
     from segdsl.engine.local import DataError
 
     if fmt in ("parquet", "csv", "jsonl"):
         members_format, fmt = fmt, "text"
-    stderr = Console(stderr=True)
+    show = not quiet and fmt == "text"
     try:
-        with display.progress(stderr, enabled=not quiet and fmt == "text" and stderr.is_terminal) as tell:
+        with _progress(enabled=show and sys.stderr.isatty()) as tell:
             result = load(project, _data_overrides(data)).evaluate(as_of=as_of, threads=threads,
                                                                     memory_limit=memory_limit, progress=tell)
             with result:
@@ -139,10 +137,28 @@ def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: st
         click.echo(f"warning: {warning}", err=True)
     if fmt == "json":
         click.echo(json.dumps(result.tree, indent=2, ensure_ascii=False))
-    elif not quiet:
+    elif show:
+        from rich.console import Console
+
+        from segdsl import display
+
         console = Console()
         console.print(display.report(result.tree))
         console.print(f"[dim]wrote {', '.join(str(p) for p in written)}[/]")
+
+
+@contextmanager
+def _progress(enabled: bool):
+    """rich's progress display on stderr, loaded only when shown."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+
+    from segdsl import display
+
+    with display.progress(Console(stderr=True), enabled=True) as tell:
+        yield tell
 
 
 def main() -> None:

@@ -49,7 +49,8 @@ class DataError(Exception):
 @dataclass
 class Evaluation:
     con: duckdb.DuckDBPyConnection
-    sql: str
+    statement: exp.Expression
+    """The statement that made the members; `sql` prints it (only when asked: it takes time)."""
     rows: dict[str, int]
     """Each source's row count."""
     warnings: list[str] = field(default_factory=list)
@@ -58,6 +59,10 @@ class Evaluation:
     temp_dir: str | None = None
     members_file: str | None = None
     """The members as Parquet, in the engine's temporary folder until written out."""
+
+    @property
+    def sql(self) -> str:
+        return to_sql(self.statement, "duckdb")
 
     @property
     def members(self) -> duckdb.DuckDBPyRelation:
@@ -97,7 +102,6 @@ def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datet
     try:
         relations = _relations(con, locations)
         statement = build(plan(project, as_of), relations)
-        sql = to_sql(statement, "duckdb", pretty=False)
         compiled = time.perf_counter()
 
         tell("reading sources", None)
@@ -115,7 +119,7 @@ def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datet
         view = exp.Create(this=table(MEMBERS_TABLE), kind="VIEW", expression=exp.select(exp.Star()).from_(
             exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[exp.Literal.string(members_file)]))))
         con.execute(view.sql(dialect="duckdb"))
-        evaluation = Evaluation(con, sql, rows, temp_dir=temp_dir, members_file=members_file)
+        evaluation = Evaluation(con, statement, rows, temp_dir=temp_dir, members_file=members_file)
         evaluation.warnings += _unmatched_events(con, project, relations, rows, locations)
         evaluation.compile_seconds = compiled - started
         evaluation.eval_seconds = time.perf_counter() - compiled
