@@ -4,7 +4,8 @@ Input: the texts of a rules project (`segdsl.yml` and rules files), or just one 
 entity's column types; schemas are given in Python, so no data files are needed; entity and
 event rows as Python values; as_of.
 Output: the checked project (`typed.Project`), its diagnostics, the reference interpreter's
-memberships, or simply the keys of the rows a rule matches.
+memberships, or simply the keys of the rows a rule matches; and the engine's members table
+read back as the same `Membership`s.
 
 Every project passes through the real loader (`load_project`) and checker (`check`); a helper
 that expects a project to check fails with the diagnostics rendered as `segdsl check` would.
@@ -78,6 +79,18 @@ def checked(files: Mapping[str, str], schemas: Mapping[str, Mapping[str, t.Type 
     errors = [x for x in diags if x.is_error]
     assert not errors and project is not None, "the project does not check:\n" + render_concise(diags, texts)
     return project
+
+
+def engine_memberships(result, project: t.Project) -> list[Membership]:
+    """The engine's members table (`Result` or `Evaluation`) as the reference's `Membership`s."""
+    rel = result.members
+    out = []
+    for row in rel.fetchall():
+        values = dict(zip(rel.columns, row))
+        out.append(Membership(values[project.key], tuple(values["segments"]),
+                              {layer.name: values[layer.name] for layer in project.layers},
+                              {ms.name: values[ms.name] for ms in project.microsegments}))
+    return out
 
 
 def run(project: t.Project, rows: Rows, events: Mapping[str, list[dict]] | None = None,

@@ -30,6 +30,8 @@ from segdsl.dsl import typed as t
 from segdsl.engine.sources import Location, relation
 from segdsl.reference import Data, Membership, evaluate
 
+from harness import engine_memberships
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases" / "compile"
 SHIPPED = CASES / "shipped"
@@ -125,7 +127,7 @@ def test_case_claims(case: Path) -> None:
 def test_case_members(case: Path, update_golden: bool) -> None:
     project = segdsl.load(case).checked()
     with segdsl.load(case).evaluate() as result:
-        members = engine_memberships(result.members, project)
+        members = engine_memberships(result, project)
     compare_golden(case / "expected_members.csv", members_csv(members, project), update_golden)
 
 
@@ -148,7 +150,7 @@ def test_narrowed_sql_selects_what_the_whole_project_selects() -> None:
     narrowed = {row[0]: row[1] for row in rel.fetchall()}
     kept = {"tech", "tech/power_buyers", "regulated"}
     with segdsl.load(case).evaluate() as result:
-        whole = {m.key: [p for p in m.segments if p in kept] for m in engine_memberships(result.members, project)}
+        whole = {m.key: [p for p in m.segments if p in kept] for m in engine_memberships(result, project)}
     assert narrowed == whole
     assert any("tech/power_buyers" in paths for paths in whole.values())
 
@@ -194,7 +196,7 @@ def test_a_ranking_shared_at_the_top_ranks_its_own_scope_elsewhere(where: str, t
     assert {m.key for m in reference if "young/older_half" in m.segments or m.tiers.get("young_age") == "older"} \
         == {1, 12}
     with segdsl.load(tmp_path).evaluate() as result:
-        assert engine_memberships(result.members, project) == reference
+        assert engine_memberships(result, project) == reference
 
 
 # --- members as rows -----------------------------------------------------------------------
@@ -209,17 +211,6 @@ def case_data(project: t.Project) -> Data:
         rows[name] = [dict(zip(rel.columns, values)) for values in rel.fetchall()]
     events = {name: r for name, r in rows.items() if name != project.entity}
     return Data(entity=rows[project.entity], events=events)
-
-
-def engine_memberships(rel: duckdb.DuckDBPyRelation, project: t.Project) -> list[Membership]:
-    """The engine's members table as the reference interpreter's `Membership`s."""
-    out = []
-    for row in rel.fetchall():
-        values = dict(zip(rel.columns, row))
-        out.append(Membership(values[project.key], tuple(values["segments"]),
-                              {layer.name: values[layer.name] for layer in project.layers},
-                              {ms.name: values[ms.name] for ms in project.microsegments}))
-    return out
 
 
 def members_csv(members: list[Membership], project: t.Project) -> str:

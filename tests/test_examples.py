@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 import segdsl
-from segdsl.reference import Data, Membership, evaluate
+from harness import engine_memberships
+from segdsl.reference import Data, evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECTS = [ROOT / "rules"] + sorted(p.parent for p in (ROOT / "examples").glob("*/segdsl.yml"))
@@ -72,18 +73,6 @@ def test_project_checks_and_evaluates(project_dir, tmp_path):
         duckdb.read_parquet(source.path).filter(f"{key} <= {first}").write_parquet(overrides[name])
     with segdsl.load(project_dir, overrides).evaluate() as result:
         assert engine_memberships(result, project) == members
-
-
-def engine_memberships(result, project) -> list[Membership]:
-    """The engine's members table as the reference interpreter's `Membership`s."""
-    rel = result.members
-    out = []
-    for row in rel.fetchall():
-        values = dict(zip(rel.columns, row))
-        out.append(Membership(values[project.key], tuple(values["segments"]),
-                              {layer.name: values[layer.name] for layer in project.layers},
-                              {ms.name: values[ms.name] for ms in project.microsegments}))
-    return out
 
 
 def test_generator_is_deterministic(tmp_path):
