@@ -49,7 +49,6 @@ def summarize(project: t.Project, evaluation: Evaluation, locations: dict[str, L
         }
 
     roots = [s for s in project.segments if s.parent is None]
-    roots.sort(key=lambda s: _order(project).index(s.path))
     return {
         "segdsl_version": version,
         "as_of": as_of.isoformat(),
@@ -66,10 +65,6 @@ def summarize(project: t.Project, evaluation: Evaluation, locations: dict[str, L
         "timings": {"compile_seconds": round(evaluation.compile_seconds, 3),
                     "eval_seconds": round(evaluation.eval_seconds, 3)},
     }
-
-
-def _order(project: t.Project) -> list[str]:
-    return [s.path for s in project.segments]
 
 
 def _share(count: int, whole: int) -> float | None:
