@@ -147,6 +147,38 @@ def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: st
         console.print(f"[dim]wrote {', '.join(str(p) for p in written)}[/]")
 
 
+@cli.command()
+@click.option("--kind", type=click.Choice(["project", "rules", "both"]), default="both", show_default=True,
+              help="Describe segdsl.yml, rules files, or either.")
+def schema(kind: str) -> None:
+    """Print a JSON Schema (draft 2020-12) of segdsl's YAML files, for editors and CI."""
+    import json
+
+    from segdsl.schema import build_schema
+
+    click.echo(json.dumps(build_schema(kind), indent=2))
+
+
+@cli.command("fmt")
+@click.argument("project", default=".", type=click.Path(file_okay=False))
+@click.option("--check", is_flag=True, help="Write nothing; list the files that would change.")
+def fmt_command(project: str, check: bool) -> None:
+    """Rewrite every rule of PROJECT in canonical form, leaving the rest of each file as it is.
+
+    Exits 1 when a rule does not parse, or with --check when a file would change.
+    """
+    from segdsl.format import format_project
+
+    result = format_project(project, check=check)
+    for file in result.changed:
+        click.echo(f"{'would reformat' if check else 'reformatted'} {file}")
+    for file in result.unsafe:
+        click.echo(f"error: {file} left as it was: its rules would not read back the same", err=True)
+    if result.diagnostics:
+        _print_diagnostics(result, "concise", err=True)
+    sys.exit(1 if not result.ok or (check and result.changed) else 0)
+
+
 @contextmanager
 def _progress(enabled: bool):
     """rich's progress display on stderr, loaded only when shown."""

@@ -96,9 +96,9 @@ def test_a_data_override_that_cannot_be_read_is_a_data_error() -> None:
     assert (result.returncode, result.stderr) == (1, "")
     # The error points at the source, not at the path in segdsl.yml, which was not used.
     assert result.stdout == """\
-rules/segdsl.yml:8:3: error[E401]: source orders: file not found: nowhere/orders.parquet (from --data)
+rules/segdsl.yml:9:3: error[E401]: source orders: file not found: nowhere/orders.parquet (from --data)
   |
-8 |   orders:     {path: ../examples/data/orders.parquet, key: customer_id, time: ordered_at}
+9 |   orders:     {path: ../examples/data/orders.parquet, key: customer_id, time: ordered_at}
   |   ^^^^^^ read from --data orders=nowhere/orders.parquet
   = help: a --data path is relative to the current folder
 
@@ -144,7 +144,7 @@ USAGE_ERRORS = {
     ),
     "unknown_command": (
         ["chek", "rules"],
-        click_usage("segdsl [OPTIONS] COMMAND [ARGS]...", "No such command 'chek'. Did you mean 'check'?", command=""),
+        click_usage("segdsl [OPTIONS] COMMAND [ARGS]...", "No such command 'chek'. (Did you mean one of: 'check', 'schema'?)", command=""),
     ),
 }
 
@@ -169,7 +169,9 @@ def test_help_lists_every_command() -> None:
                             text=True, timeout=60)
     assert result.returncode == 0
     listed = re.findall(r"^  (\w+)\s{2,}\S", result.stdout, flags=re.MULTILINE)
-    assert listed == ["check", "compile", "eval"]
+    # Every registered command, none hidden; the ones every release has are named.
+    assert listed == sorted(cli.commands)
+    assert {"check", "compile", "eval", "schema"} <= set(listed)
 
 
 # --- output formats ------------------------------------------------------------------------
