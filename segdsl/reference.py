@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import operator
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from segdsl.dsl import timeline
@@ -405,22 +404,10 @@ def rank_values(rank: t.Rank, args: list[object], keys: list[object]) -> list[ob
     return values
 
 
-def _walk(node: object) -> Iterator[object]:
-    """Every typed node below `node`, children before their parent."""
-    if isinstance(node, tuple):
-        for item in node:
-            yield from _walk(item)
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for f in dataclasses.fields(node):
-            if f.name != "span":
-                yield from _walk(getattr(node, f.name))
-        yield node
-
-
 def _ranks_in(expr: t.TExpr) -> list[t.Rank]:
     """Distinct rankings in `expr`, inner (inside another's arg) before outer."""
-    return list(dict.fromkeys(n for n in _walk(expr) if isinstance(n, t.Rank)))
+    return list(dict.fromkeys(n for n in t.walk(expr) if isinstance(n, t.Rank)))
 
 
 def _segment_refs(expr: t.TExpr) -> list[str]:
-    return [n.path for n in _walk(expr) if isinstance(n, t.SegmentRef)]
+    return [n.path for n in t.walk(expr) if isinstance(n, t.SegmentRef)]

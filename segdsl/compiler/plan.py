@@ -17,11 +17,11 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
-from functools import cache
 from dataclasses import dataclass
 
 from segdsl.compiler.names import Names
 from segdsl.dsl import typed as t
+from segdsl.dsl.typed import walk
 
 
 @dataclass(frozen=True)
@@ -301,28 +301,3 @@ def rule_key(rule: t.TExpr, scope: str | None) -> tuple[t.TExpr, str | None]:
 def _short(aggregate: t.Aggregate) -> str:
     """A readable stem for an aggregate's column: `count`, `sum_amount`."""
     return aggregate.function + ("" if aggregate.column is None else f"_{aggregate.column.name}")
-
-
-def walk(node: object) -> Iterator[object]:
-    """Every typed node below `node` (itself included), children before their parent.
-
-    Stops at nothing: an aggregate's `where` and a ranking's argument are walked too.
-    """
-    if isinstance(node, tuple):
-        for item in node:
-            yield from walk(item)
-        return
-    names = _child_fields(type(node))
-    if names is None:
-        return
-    for name in names:
-        yield from walk(getattr(node, name))
-    yield node
-
-
-@cache
-def _child_fields(cls: type) -> tuple[str, ...] | None:
-    """The fields of a typed node class that can hold nodes; None for a non-node."""
-    if not dataclasses.is_dataclass(cls):
-        return None
-    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in ("span", "type"))

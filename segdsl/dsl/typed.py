@@ -13,8 +13,11 @@ missing value is false (SPEC §3), so condition nodes never yield missing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal as L
 
 from segdsl.dsl.ast import NO_SPAN, Span
@@ -408,3 +411,31 @@ class Project:
 
     def segment(self, path: str) -> Segment:
         return next(s for s in self.segments if s.path == path)
+
+
+# --- walking ----------------------------------------------------------------------------------
+
+
+def walk(node: object) -> Iterator[object]:
+    """Every typed node below `node` (itself included), children before their parent.
+
+    Stops at nothing: an aggregate's `where` and a ranking's argument are walked too.
+    """
+    if isinstance(node, tuple):
+        for item in node:
+            yield from walk(item)
+        return
+    names = _child_fields(type(node))
+    if names is None:
+        return
+    for name in names:
+        yield from walk(getattr(node, name))
+    yield node
+
+
+@cache
+def _child_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields of a typed node class that can hold nodes; None for a non-node."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in ("span", "type"))
