@@ -139,13 +139,51 @@ def _plain_ok(rule: str, in_flow: bool) -> bool:
 
 
 def _block(rule: str, text: str, scalar: YScalar) -> str:
-    """A `|` or `>` scalar: the header line as written, then the rule on one line indented as
-    the first line of the original body."""
+    """A `|` or `>` scalar: the header line as written, then the rule indented as the first
+    line of the original body. A folded (`>`) rule longer than a line is broken before its
+    top-level AND/OR, where folding turns the line break back into the space it was."""
     body = text[scalar.start:scalar.end]
     header, _, rest = body.partition("\n")
     first = next((line for line in rest.split("\n") if line.strip()), "")
     indent = first[: len(first) - len(first.lstrip(" "))]
-    return f"{header}\n{indent}{rule}"
+    lines = _folded_lines(rule, LINE_WIDTH - len(indent)) if scalar.style == ">" else [rule]
+    return header + "".join(f"\n{indent}{line}" for line in lines)
+
+
+LINE_WIDTH = 100
+"""Folded block rules are wrapped to this width (indentation included) where they can be."""
+
+
+def _folded_lines(rule: str, width: int) -> list[str]:
+    """`rule` cut before top-level ` AND `/` OR ` (outside parentheses and quotes) so that
+    each line fits `width` where a cut allows it; joined by spaces the lines give `rule`."""
+    cuts = [0]
+    depth, quoted, i = 0, False, 0
+    while i < len(rule):
+        char = rule[i]
+        if quoted:
+            if char == "\\":
+                i += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif depth == 0 and char == " " and rule.startswith((" AND ", " OR "), i):
+            cuts.append(i)
+        i += 1
+    cuts.append(len(rule))
+    lines: list[str] = []
+    start = 0
+    for low, high in zip(cuts, cuts[1:]):
+        if high - start > width and low > start:  # the line would overflow: cut before this operator
+            lines.append(rule[start:low])
+            start = low + 1
+    lines.append(rule[start:])
+    return lines
 
 
 def _flow_ranges(node: YNode | None) -> list[tuple[int, int]]:

@@ -10,11 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import segdsl
 from segdsl.cli import cli
 from segdsl.dsl.yaml_source import YMap, YScalar, YSeq, load_yaml
+from segdsl.dsl.parser import parse_rule
+from segdsl.dsl.printer import to_text
 from segdsl.format import encode, format_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,3 +204,24 @@ def test_crlf_line_endings_are_kept(tmp_path):
 def test_a_plain_rule_is_quoted_only_when_plain_would_read_differently(rule, in_flow, source):
     plain = YScalar("", "", None, 0, 0, "x.yml")
     assert encode(rule, "", plain, in_flow) == source
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_the_shipped_projects_are_in_canonical_form(project):
+    result = format_project(ROOT / project, check=True)
+    assert result.ok and result.changed == []
+
+
+def test_a_long_folded_rule_is_wrapped_before_top_level_operators(tmp_path):
+    folder = copy_repo(tmp_path) / "rules"
+    ends = " AND ".join(f'email NOT ENDS WITH "@mail{i} (AND) OR x.example"' for i in range(6))
+    rule = f"email IS NOT MISSING AND (industry = saas OR industry = software) AND {ends}"
+    (folder / "long.yml").write_text(
+        f"segments:\n  - name: long_rule\n    rule: >-\n      {rule}\n", encoding="utf-8")
+    assert format_project(folder).ok
+    lines = (folder / "long.yml").read_text(encoding="utf-8").splitlines()[3:]
+    assert len(lines) > 1
+    assert all(len(line) <= 100 for line in lines)
+    assert all(line.startswith("      AND ") for line in lines[1:])
+    folded = yaml.safe_load((folder / "long.yml").read_text(encoding="utf-8"))["segments"][0]["rule"]
+    assert folded == to_text(parse_rule(rule))  # folding joins the lines back into the canonical rule
