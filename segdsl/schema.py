@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from segdsl.dsl import loader
+from segdsl.dsl import cases, loader
 
 KINDS = ("project", "rules", "both")
 
 NAME = r"^[a-z][a-z0-9_]*$"
+AS_OF = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ].*)?$",
+         "description": "reference time for windows and `ago`, e.g. 2026-11-01"}
 COLUMN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 PATH = r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)*$"
 
@@ -57,8 +59,7 @@ def _project_defs() -> dict[str, Any]:
         "name": _text("the project's name"),
         "description": _text("free text"),
         "entity": {"type": "string", "pattern": NAME, "description": "the source whose rows are segmented"},
-        "as_of": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ].*)?$",
-                  "description": "reference time for windows and `ago`, e.g. 2026-11-01"},
+        "as_of": AS_OF,
         "sources": {"type": ["object", "null"], "propertyNames": {"pattern": NAME},
                     "additionalProperties": {"$ref": "#/$defs/source"}},
         "fields": {"type": ["object", "null"], "propertyNames": {"pattern": COLUMN},
@@ -105,9 +106,35 @@ def _rules_defs() -> dict[str, Any]:
         "segments": _list("#/$defs/segment", "macro segments"),
         "layers": _list("#/$defs/layer", "exclusive groupings of tiers"),
         "microsegments": _list("#/$defs/microsegment", "combinations of layer tiers"),
+        "tests": _list("#/$defs/test", "rule tests: given rows, expected segments (`segdsl test`)"),
     })
     rules["title"] = "segdsl rules file"
-    return {"rules": rules, "segment": segment, "layer": layer, "tier": tier, "microsegment": micro}
+    return {"rules": rules, "segment": segment, "layer": layer, "tier": tier, "microsegment": micro,
+            **_test_defs()}
+
+
+def _test_defs() -> dict[str, Any]:
+    paths = {"type": ["array", "string"], "items": {"type": "string", "pattern": PATH}}
+    labels = {"type": "object", "propertyNames": {"pattern": NAME}, "additionalProperties": {"type": ["string", "null"]}}
+    expect = _object(cases.EXPECT_KEYS, {
+        "in": paths | {"description": "segment paths the entity must be in"},
+        "not_in": paths | {"description": "segment paths the entity must not be in"},
+        "layers": labels | {"description": "layer name: the tier it must get (null: none)"},
+        "microsegments": labels | {"description": "microsegment name: the key it must get (null: none)"},
+    })
+    test = _object(cases.CASE_KEYS, {
+        "name": _text("what the test shows; unique in the project"),
+        "description": _text("free text"),
+        "as_of": AS_OF,
+        "given": {"type": "object", "propertyNames": {"pattern": NAME},
+                  "additionalProperties": {"anyOf": [{"$ref": "#/$defs/test_row"},
+                                                     {"type": "array", "items": {"$ref": "#/$defs/test_row"}}]},
+                  "description": "rows per source: the entity's one row, events as a list"},
+        "expect": expect,
+    }, required=("name", "given", "expect"))
+    row = {"type": ["object", "null"], "propertyNames": {"pattern": COLUMN},
+           "additionalProperties": {"type": ["string", "number", "boolean", "null", "array"]}}
+    return {"test": test, "test_row": row}
 
 
 def build_schema(kind: str = "both") -> dict[str, Any]:

@@ -107,7 +107,7 @@ def test_schema_command_prints_json(kind: str):
 def test_pre_commit_hooks_name_existing_commands():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     commands = set(cli.list_commands(None))
-    assert {hook["id"] for hook in hooks} == {"segdsl-check", "segdsl-fmt"}
+    assert {hook["id"] for hook in hooks} == {"segdsl-check", "segdsl-fmt", "segdsl-test"}
     for hook in hooks:
         program, command, *_ = hook["entry"].split()
         assert program == "segdsl" and command in commands

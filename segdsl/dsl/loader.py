@@ -9,15 +9,15 @@ or missing keys, bad names) and rule syntax. Nothing here raises on bad input.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
 from segdsl.dsl import diagnostics as d
 from segdsl.dsl.diagnostics import Diagnostic, FileSpan
+from segdsl.dsl.cases import load_cases
 from segdsl.dsl.parser import RuleSyntaxError, parse_rule
 from segdsl.dsl.project import (
-    FieldSpec, LayerSpec, MetricSpec, MicrosegmentSpec, Named, ProjectSpec, Rule, SegmentSpec,
+    CaseSpec, FieldSpec, LayerSpec, MetricSpec, MicrosegmentSpec, Named, ProjectSpec, Rule, SegmentSpec,
     Settings, SourceSpec, TierSpec,
 )
 from segdsl.dsl.shapes import Shapes
@@ -26,7 +26,7 @@ from segdsl.dsl.yaml_source import YMap, YNode, YScalar, YSeq, load_yaml
 SETTINGS_FILES = ("segdsl.yml", "segdsl.yaml")
 
 SETTINGS_KEYS = {"name", "description", "entity", "as_of", "sources", "fields", "metrics"}
-RULES_KEYS = {"segments", "layers", "microsegments"}
+RULES_KEYS = {"segments", "layers", "microsegments", "tests"}
 SOURCE_KEYS = {"path", "key", "time", "table", "format", "description"}
 FIELD_KEYS = {"type", "per", "description"}
 SEGMENT_KEYS = {"name", "description", "owner", "rule", "segments"}
@@ -98,6 +98,7 @@ def load_project(path: str | Path) -> tuple[ProjectSpec, list[Diagnostic]]:
     segments: list[SegmentSpec] = []
     layers: list[LayerSpec] = []
     micros: list[MicrosegmentSpec] = []
+    cases: list[CaseSpec] = []
     files = rule_files(root)
     for file in files:
         doc = shapes.mapping(read(file), "a rules file", allow_empty=True)
@@ -116,6 +117,7 @@ def load_project(path: str | Path) -> tuple[ProjectSpec, list[Diagnostic]]:
             micro = _microsegment(item, shapes)
             if micro is not None:
                 micros.append(micro)
+        cases += load_cases(doc.get("tests"), shapes)
 
     if not segments and not layers and not diags:
         what = "no rules files" if not files else "no segments or layers"
@@ -129,6 +131,7 @@ def load_project(path: str | Path) -> tuple[ProjectSpec, list[Diagnostic]]:
         root=str(root), settings=settings, sources=tuple(sources), fields=tuple(fields),
         metrics=tuple(metrics), segments=tuple(segments), layers=tuple(layers),
         microsegments=tuple(micros), texts=texts, rule_files=tuple(display_path(f) for f in files),
+        tests=tuple(cases),
     )
     return spec, diags
 
@@ -138,28 +141,8 @@ def load_project(path: str | Path) -> tuple[ProjectSpec, list[Diagnostic]]:
 
 def _settings(doc: YMap, shapes: Shapes, file: str) -> Settings:
     entity = shapes.name(doc.get("entity"), "entity")
-    as_of = _as_of(doc.get("as_of"), shapes)
+    as_of = shapes.as_of(doc.get("as_of"))
     return Settings(entity=entity, as_of=as_of, settings_file=file)
-
-
-def _as_of(node: YNode | None, shapes: Shapes) -> dt.datetime | None:
-    if node is None:
-        return None
-    if isinstance(node, YScalar):
-        value = node.value
-        if isinstance(value, dt.datetime):
-            # A zone-aware timestamp is taken at UTC; segdsl's times are naive UTC.
-            return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
-        if isinstance(value, dt.date):
-            return dt.datetime(value.year, value.month, value.day)
-        if isinstance(value, str):
-            try:
-                return dt.datetime.fromisoformat(value)
-            except ValueError:
-                pass
-    shapes.report("E002", "`as_of` must be a date or timestamp such as 2026-11-01", node,
-                  hint="write `as_of: 2026-11-01` or `as_of: 2026-11-01T06:00:00`")
-    return None
 
 
 def _sources(node: YNode | None, shapes: Shapes) -> list[SourceSpec]:

@@ -125,6 +125,8 @@ class ProjectSpec:
     texts: dict[str, str] = field(default_factory=dict)
     """File texts by displayed path, for rendering diagnostics."""
     rule_files: tuple[str, ...] = ()
+    tests: tuple[CaseSpec, ...] = ()
+    """Rule tests of every rules file, in file order."""
 
     def all_segments(self) -> list[SegmentSpec]:
         """Every segment, parents before children, in file order."""
@@ -138,3 +140,42 @@ class ProjectSpec:
         for top in self.segments:
             visit(top)
         return out
+
+
+@dataclass(frozen=True)
+class GivenRow:
+    """One row of a rule test, as YAML read it: column → value (None for `null`)."""
+
+    values: dict[str, object]
+    spans: dict[str, FileSpan]
+    """Where each column's value is written."""
+    span: FileSpan
+
+
+@dataclass(frozen=True)
+class Given:
+    """The rows a rule test gives one source: the entity's one row, or an event source's list."""
+
+    source: Named
+    rows: tuple[GivenRow, ...]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """`in: [path]`, `not_in: [path]`, `layers: {layer: tier}` or `microsegments: {name: key}`."""
+
+    kind: str
+    """One of `in`, `not_in`, `layer`, `microsegment`."""
+    target: Named
+    value: str | None = None
+    """The expected tier or key (None: no tier, no key); unused for `in` and `not_in`."""
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    """A rule test written beside the segments (`tests:` in a rules file)."""
+
+    name: Named
+    given: tuple[Given, ...]
+    expect: tuple[Expectation, ...]
+    as_of: dt.datetime | None = None

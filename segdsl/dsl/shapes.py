@@ -7,6 +7,7 @@ that every shape problem in a project is reported in one run.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 
@@ -103,6 +104,26 @@ class Shapes:
             if name not in meant and not any(k.text == name for k, _ in body.items):
                 self.report("E004", f"{what} needs `{name}`", body, label=f"no `{name}` here")
         return meant
+
+    def as_of(self, node: YNode | None) -> dt.datetime | None:
+        """An `as_of:` value: a date (its midnight) or a timestamp (a zone-aware one in UTC)."""
+        if node is None:
+            return None
+        if isinstance(node, YScalar):
+            value = node.value
+            if isinstance(value, dt.datetime):
+                # A zone-aware timestamp is taken at UTC; segdsl's times are naive UTC.
+                return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+            if isinstance(value, dt.date):
+                return dt.datetime(value.year, value.month, value.day)
+            if isinstance(value, str):
+                try:
+                    return dt.datetime.fromisoformat(value)
+                except ValueError:
+                    pass
+        self.report("E002", "`as_of` must be a date or timestamp such as 2026-11-01", node,
+                    hint="write `as_of: 2026-11-01` or `as_of: 2026-11-01T06:00:00`")
+        return None
 
     def string(self, node: YNode | None, what: str) -> str | None:
         if node is None or (isinstance(node, YScalar) and node.value is None):

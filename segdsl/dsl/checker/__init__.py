@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from segdsl.dsl import diagnostics as d
 from segdsl.dsl import typed as t
+from segdsl.dsl.checker.cases import check_cases
 from segdsl.dsl.checker.expressions import ExpressionChecker, type_words
 from segdsl.dsl.checker.rules import check_layers, check_metrics, check_microsegments, check_segments
 from segdsl.dsl.checker.state import State
@@ -92,7 +93,7 @@ def check_fields(state: State) -> list[Diagnostic]:
 
 
 CHECKS = (check_sources, check_fields, check_names, check_metrics, check_segments, check_layers,
-          check_microsegments, check_cycles)
+          check_microsegments, check_cycles, check_cases)
 
 
 def check(spec: ProjectSpec, schemas: dict[str, dict[str, t.Type] | None]) -> tuple[t.Project | None, list[Diagnostic]]:
