@@ -33,17 +33,22 @@ SEGMENTS_COLUMN = "segments"
 _ZERO_WHEN_EMPTY = ("count", "count_distinct", "sum")
 
 
-def build(plan: p.Plan, relations: Mapping[str, exp.Expression] | None = None) -> exp.Select:
-    """The whole evaluation as one statement; rows in key order."""
+def build(plan: p.Plan, relations: Mapping[str, exp.Expression] | None = None,
+          partition: str | None = None) -> exp.Select:
+    """The whole evaluation as one statement; rows in key order.
+
+    `partition` names an entity column that splits the rows into independent populations
+    (`segdsl test` runs every test case in one query): rankings then rank within each.
+    """
     relations = dict(relations or {})
     source = lambda name: relations.get(name) or table(name)  # noqa: E731
     columns = Columns(plan.aggregates, plan.ranks, plan.metrics, plan.segments)
     ctes = [(agg.name, _aggregation(agg, plan, columns, source(agg.source))) for agg in plan.aggregations]
-    ctes.append((plan.relation_names["base"], _base(plan, source(plan.project.entity))))
+    ctes.append((plan.relation_names["base"], _base(plan, source(plan.project.entity), partition)))
     previous = plan.relation_names["base"]
     for level in range(1, plan.levels + 1):
         name = plan.relation_names[f"level_{level}"]
-        derived = [_derived(c, plan, columns) for c in plan.derived if c.level == level]
+        derived = [_derived(c, plan, columns, partition) for c in plan.derived if c.level == level]
         ctes.append((name, exp.select(exp.Star(), *derived, copy=False).from_(table(previous), copy=False)))
         previous = name
     query = exp.select(*_outputs(plan), copy=False).from_(table(previous), copy=False)
@@ -97,10 +102,11 @@ def _aggregate(agg: t.Aggregate, plan: p.Plan, columns: Columns) -> exp.Expressi
     return value
 
 
-def _base(plan: p.Plan, relation: exp.Expression) -> exp.Select:
+def _base(plan: p.Plan, relation: exp.Expression, partition: str | None = None) -> exp.Select:
     """The entity's fields and every aggregate, joined on the key."""
     entity = "entity"
-    selects: list[exp.Expression] = [column(name, entity) for name in plan.entity_columns]
+    names = [*plan.entity_columns, *([partition] if partition is not None else [])]
+    selects: list[exp.Expression] = [column(name, entity) for name in names]
     query = exp.select().from_(exp.alias_(relation, identifier(entity), table=True), copy=False)
     for out in plan.joined:
         value: exp.Expression = column(out.scan.name, out.relation)
@@ -119,10 +125,10 @@ def _base(plan: p.Plan, relation: exp.Expression) -> exp.Select:
     return query.select(*selects, copy=False)
 
 
-def _derived(c: p.Derived, plan: p.Plan, columns: Columns) -> exp.Expression:
+def _derived(c: p.Derived, plan: p.Plan, columns: Columns, partition: str | None = None) -> exp.Expression:
     match c:
         case p.RankColumn(rank=rank, scope=scope):
-            value = _rank(rank, scope, plan, columns)
+            value = _rank(rank, scope, plan, columns, partition)
         case p.MetricColumn(metric=metric):
             value = Builder(columns, plan.as_of).value(metric.expr)
         case p.ConditionColumn(rule=rule, scope=scope):
@@ -148,24 +154,27 @@ def _rule(rule: t.TExpr, scope: str | None, plan: p.Plan, columns: Columns) -> e
     return Builder(columns, plan.as_of, scope).condition(rule)
 
 
-def _rank(rank: t.Rank, scope: str | None, plan: p.Plan, columns: Columns) -> exp.Expression:
+def _rank(rank: t.Rank, scope: str | None, plan: p.Plan, columns: Columns,
+          partition: str | None = None) -> exp.Expression:
     """A window over the scope's rows with a value; other rows get NULL.
 
     Partitioning by the scope and by `arg IS NULL` ranks exactly the rows the SPEC ranks.
     """
     arg = Builder(columns, plan.as_of, scope).value(rank.arg)
     ranked = exp.Not(this=exp.Is(this=arg.copy(), expression=exp.Null()))
-    partition: list[exp.Expression] = [ranked.copy()]
+    partition_by: list[exp.Expression] = [ranked.copy()]
     order = [exp.Ordered(this=arg.copy())]
     if scope is not None:
-        partition.insert(0, column(plan.segments[scope]))
+        partition_by.insert(0, column(plan.segments[scope]))
         ranked = exp.and_(column(plan.segments[scope]), ranked, copy=False)
+    if partition is not None:
+        partition_by.insert(0, column(partition))
     if rank.kind == "ntile":
         function: exp.Expression = exp.Anonymous(this="NTILE", expressions=[exp.Literal.number(rank.tiles)])
         order.append(exp.Ordered(this=column(plan.project.key)))  # ties broken by key
     else:
         function = exp.Anonymous(this="PERCENT_RANK", expressions=[])
-    window = exp.Window(this=function, partition_by=partition, order=exp.Order(expressions=order))
+    window = exp.Window(this=function, partition_by=partition_by, order=exp.Order(expressions=order))
     return exp.Case(ifs=[exp.If(this=ranked, true=window)])
 
 
