@@ -72,6 +72,21 @@ class Result:
         self.close()
 
 
+@dataclass(frozen=True)
+class TestReport:
+    """The outcome of every rule test (`segdsl.engine.cases.CaseResult`), in file order."""
+
+    __test__ = False  # not a pytest class
+
+    results: list
+    texts: dict[str, str] = field(default_factory=dict)
+    """File texts, to place each test at its file, line and column."""
+
+    @property
+    def ok(self) -> bool:
+        return all(r.passed for r in self.results)
+
+
 class Project:
     """A rules project on disk. Nothing is read until a method needs it."""
 
@@ -81,13 +96,38 @@ class Project:
         if not self.path.is_dir():
             raise UsageError(f"{self.path} is not a folder (a rules project is a folder with segdsl.yml)")
 
-    def check(self) -> CheckResult:
-        """Load, parse and check everything; report every problem."""
-        return self._check()[1]
+    def check(self, scan: bool = False, as_of: dt.datetime | str | None = None) -> CheckResult:
+        """Load, parse and check everything; report every problem.
+
+        A project that checks is then analysed (rules that can never be true, tiers that can
+        never win, layers that leave rows without a tier: warnings). With `scan`, it is also
+        evaluated on the data, and segments and tiers that match nobody are warned about.
+        """
+        from segdsl.dsl.analysis import analyse
+
+        spec, result = self._check()
+        if not result.ok:
+            return result
+        diagnostics = result.diagnostics + analyse(result.project, spec)
+        if scan:
+            diagnostics += self._scan(spec, result.project, diagnostics, as_of)
+        return CheckResult(None if has_errors(diagnostics) else result.project, diagnostics, result.texts)
+
+    def _scan(self, spec, project: typed.Project, found: list[Diagnostic], as_of) -> list[Diagnostic]:
+        """Evaluate on the data and warn about segments and tiers that match nobody (W505)."""
+        from segdsl.dsl import diagnostics as d
+        from segdsl.dsl.analysis import scan
+        from segdsl.engine.local import DataError
+
+        try:
+            with self.evaluate(as_of=as_of) as result:
+                return scan(project, spec, result.tree, found)
+        except DataError as exc:
+            return [d.error("E501", f"the data could not be evaluated: {exc}", hint=exc.hint)]
 
     def checked(self) -> typed.Project:
         """The checked project; raises `RuleErrors` when it does not check."""
-        result = self.check()
+        result = self._check()[1]
         if not result.ok:
             raise RuleErrors(result)
         return result.project
@@ -128,21 +168,10 @@ class Project:
         """Evaluate every segment, layer and microsegment against the data in one pass."""
         from segdsl import __version__
         from segdsl.engine import local, summary
-        from segdsl.engine.sources import SourceError, locate
 
-        if data:
-            self.data.update(data)
-        spec, result = self._check()
-        if not result.ok:
-            raise RuleErrors(result)
-        project = result.project
+        spec, project = self._ready(data)
         when = resolve_as_of(as_of, project)
-        locations = {}
-        for source in spec.sources:
-            try:
-                locations[source.name.name] = locate(source, Path(spec.root), self.data.get(source.name.name))
-            except SourceError as exc:
-                raise local.DataError(f"source {source.name.name}: {exc}", exc.hint) from None
+        locations = self._locations(spec)
         evaluation = local.evaluate(project, locations, when, threads=threads, memory_limit=memory_limit,
                                     progress=progress)
         try:
@@ -151,6 +180,94 @@ class Project:
             evaluation.close()
             raise
         return Result(evaluation, tree, evaluation.warnings)
+
+    def explain(self, id: object, segment: str | None = None, data: dict[str, str] | None = None,
+                as_of: dt.datetime | str | None = None):
+        """Why the entity whose key is `id` is or is not in each segment, layer tier and
+        microsegment (or only `segment` — a segment path, layer or microsegment name — and its
+        parents): a `segdsl.explain.Explanation`, computed by the same SQL as `evaluate`.
+
+        A text `id` is read as the key column's type. An id no row has raises `UnknownId`
+        (a `DataError`); an unknown `segment` raises `UsageError`.
+        """
+        import shutil
+
+        import duckdb
+
+        from segdsl import explain
+        from segdsl.compiler.select import UnknownSegment
+        from segdsl.engine import local
+
+        spec, project = self._ready(data)
+        paths = None if segment is None else [segment]
+        try:
+            explain.selection(project, paths)
+        except UnknownSegment as exc:
+            raise UsageError(f"--segment: {exc}") from None
+        when = resolve_as_of(as_of, project)
+        locations = self._locations(spec)
+        local.check_key_types(project, locations)
+        con, temp_dir = local.connect()
+        try:
+            relations = local.source_relations(con, locations)
+            local.check_keys(con, project, relations[project.entity], locations[project.entity])  # as eval does
+            return explain.explain(project, con, relations, when, id, paths)
+        except explain.UnknownId as exc:
+            raise exc.at(locations[project.entity].path) from None
+        except duckdb.Error as exc:
+            raise local.evaluation_error(exc, locations) from None
+        finally:
+            con.close()
+            shutil.rmtree(temp_dir, ignore_errors=True)
+
+    def test(self, data: dict[str, str] | None = None, explain: bool = True) -> TestReport:
+        """Run the rule tests written beside the segments (`tests:`) through the compiled SQL.
+
+        The test tables take each source's column types from its data (the files are read for
+        their schemas only). A failing test carries the explain trace of what failed.
+        """
+        import duckdb
+
+        from segdsl.engine import cases as runner
+        from segdsl.engine.local import DataError
+        from segdsl.engine.sources import relation
+
+        spec, project = self._ready(data)
+        con = duckdb.connect()
+        try:
+            columns = runner.source_columns(con, {name: relation(con, location)
+                                                  for name, location in self._locations(spec).items()})
+        finally:
+            con.close()
+        try:
+            results = runner.run_cases(project, spec.tests, columns, resolve_as_of(None, project),
+                                       _explainer if explain else None)
+        except runner.CaseError as exc:
+            raise DataError(_placed(exc, spec.texts)) from None
+        return TestReport(results, spec.texts)
+
+    def _ready(self, data: dict[str, str] | None = None) -> tuple[object, typed.Project]:
+        """The loaded spec and the checked project, `data` overrides applied; raises
+        `RuleErrors` when the project does not check."""
+        if data:
+            self.data.update(data)
+        spec, result = self._check()
+        if not result.ok:
+            raise RuleErrors(result)
+        return spec, result.project
+
+    def _locations(self, spec) -> dict:
+        """Where each source's data is, `--data` overrides applied."""
+        from segdsl.engine.local import DataError
+        from segdsl.engine.sources import SourceError, locate
+
+        locations = {}
+        for source in spec.sources:
+            try:
+                locations[source.name.name] = locate(source, Path(spec.root), self.data.get(source.name.name))
+            except SourceError as exc:
+                raise DataError(f"source {source.name.name}: {exc}", exc.hint) from None
+        return locations
 
     def _check(self):
         """The loaded spec and the check result."""
@@ -167,6 +284,25 @@ class Project:
         checked, problems = check(spec, schemas)
         diagnostics += problems
         return spec, CheckResult(checked if not has_errors(diagnostics) else None, diagnostics, spec.texts)
+
+
+def _placed(exc, texts: dict[str, str]) -> str:
+    """`file:line:col: message` for an error about a place in a rules file."""
+    from segdsl.dsl.render import line_col
+
+    if exc.span is None or exc.span.file not in texts:
+        return str(exc)
+    line, col = line_col(texts[exc.span.file], exc.span.start)
+    return f"{exc.span.file}:{line}:{col}: {exc}"
+
+
+def _explainer(project: typed.Project, con, as_of: dt.datetime, key: object, targets) -> str:
+    """The explain trace of `targets` for the one test entity loaded into `con`."""
+    from segdsl import explain
+    from segdsl.compiler.names import table
+
+    relations = {name: table(name) for name in project.sources}
+    return explain.render_text(explain.explain(project, con, relations, as_of, key, list(targets)))
 
 
 def _narrowed(project: typed.Project, segment: str) -> typed.Project:

@@ -40,11 +40,13 @@ def cli() -> None:
 def check(project: str, data: tuple[str, ...], fmt: str) -> None:
     """Parse and check every rule of PROJECT; print every diagnostic.
 
-    Exits 1 when there is an error (warnings alone exit 0).
+    Also warns about rules that can never be true, tiers that can never win and layers that
+    leave rows without a tier. With --data, evaluates PROJECT on that data too and warns about
+    segments and tiers that match nobody. Exits 1 when there is an error (warnings alone exit 0).
     """
     from segdsl.api import load
 
-    result = load(project, _data_overrides(data)).check()
+    result = load(project, _data_overrides(data)).check(scan=bool(data))
     _print_diagnostics(result, fmt)
     sys.exit(0 if result.ok else 1)
 
@@ -64,6 +66,22 @@ def _print_diagnostics(result, fmt: str = "full", err: bool = False) -> None:
         click.echo(render.render_full(diagnostics, result.texts, color=color), nl=False, err=err)
 
 
+@contextmanager
+def _user_errors():
+    """A rule error (every diagnostic) or a data error (one message and its hint): exit 1."""
+    from segdsl.api import RuleErrors
+    from segdsl.engine.local import DataError
+
+    try:
+        yield
+    except RuleErrors as exc:
+        _print_diagnostics(exc.result, err=True)
+        sys.exit(1)
+    except DataError as exc:
+        click.echo(f"error: {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else ""), err=True)
+        sys.exit(1)
+
+
 @cli.command("compile")
 @click.argument("project", default=".", type=click.Path(file_okay=False))
 @click.option("--dialect", default="duckdb", show_default=True, metavar="DIALECT",
@@ -79,14 +97,11 @@ def compile_command(project: str, dialect: str, segment: str | None, as_of: str 
 
     Sources are read from tables named after them.
     """
-    from segdsl.api import RuleErrors, load
+    from segdsl.api import load
 
-    try:
+    with _user_errors():
         click.echo(load(project, _data_overrides(data)).dump(emit, dialect=dialect, as_of=as_of, segment=segment),
                    nl=False)
-    except RuleErrors as exc:
-        _print_diagnostics(exc.result, err=True)
-        sys.exit(1)
 
 
 @cli.command("eval")
@@ -113,13 +128,12 @@ def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: st
     """
     import json
 
-    from segdsl.api import RuleErrors, load
-    from segdsl.engine.local import DataError
+    from segdsl.api import load
 
     if fmt in ("parquet", "csv", "jsonl"):
         members_format, fmt = fmt, "text"
     show = not quiet and fmt == "text"
-    try:
+    with _user_errors():
         with _progress(enabled=show and sys.stderr.isatty()) as tell:
             result = load(project, _data_overrides(data)).evaluate(as_of=as_of, threads=threads,
                                                                     memory_limit=memory_limit, progress=tell)
@@ -127,12 +141,6 @@ def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: st
                 if tell:
                     tell("writing outputs", None)
                 written = result.write(out, members_format)
-    except RuleErrors as exc:
-        _print_diagnostics(exc.result, err=True)
-        sys.exit(1)
-    except DataError as exc:
-        click.echo(f"error: {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else ""), err=True)
-        sys.exit(1)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if fmt == "json":
@@ -145,6 +153,55 @@ def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: st
         console = Console()
         console.print(display.report(result.tree))
         console.print(f"[dim]wrote {', '.join(str(p) for p in written)}[/]")
+
+
+@cli.command("test")
+@click.argument("project", default=".", type=click.Path(file_okay=False))
+@click.option("--data", "data", multiple=True, metavar="NAME=PATH",
+              help="Read source NAME's column types from PATH instead.")
+@click.option("--format", "fmt", type=click.Choice(["text", "junit"]), default="text", show_default=True,
+              help="Failures as text, or every test as JUnit XML (for CI systems).")
+@click.option("-v", "--verbose", is_flag=True, help="List the tests that pass too.")
+def test_command(project: str, data: tuple[str, ...], fmt: str, verbose: bool) -> None:
+    """Run the rule tests written beside the segments (`tests:` in rules files).
+
+    Each test's rows go through the compiled SQL on DuckDB. A failure shows what was expected,
+    what happened and why (the explain trace). Exits 1 when a test fails.
+    """
+    from segdsl import case_report
+    from segdsl.api import load
+
+    with _user_errors():
+        report = load(project, _data_overrides(data)).test()
+    if fmt == "junit":
+        click.echo(case_report.render_junit(report), nl=False)
+    else:
+        click.echo(case_report.render_text(report, verbose), nl=False)
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command("explain")
+@click.argument("project", default=".", type=click.Path(file_okay=False))
+@click.option("--id", "id_", required=True, metavar="ID",
+              help="The entity's key, as in the entity source's key column.")
+@click.option("--segment", metavar="PATH", help="Only this segment (or layer, or microsegment) and its parents.")
+@click.option("--data", "data", multiple=True, metavar="NAME=PATH", help="Read source NAME from PATH instead.")
+@click.option("--as-of", "as_of", metavar="TIME", help="Reference time (default: the project's as_of, else now).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="What to print: the explanation as text, or as JSON.")
+def explain_command(project: str, id_: str, segment: str | None, data: tuple[str, ...], as_of: str | None,
+                    fmt: str) -> None:
+    """Show why one entity is or is not in each segment of PROJECT.
+
+    For every rule: each condition with the values it saw and its verdict; for every layer,
+    the tiers tried in order. Computed by the same SQL as eval. Exits 1 when no row has ID.
+    """
+    from segdsl.api import load
+    from segdsl.explain import render_json, render_text
+
+    with _user_errors():
+        explanation = load(project, _data_overrides(data)).explain(id_, segment=segment, as_of=as_of)
+    click.echo((render_json if fmt == "json" else render_text)(explanation), nl=False)
 
 
 @cli.command()
@@ -177,6 +234,83 @@ def fmt_command(project: str, check: bool) -> None:
     if result.diagnostics:
         _print_diagnostics(result, "concise", err=True)
     sys.exit(1 if not result.ok or (check and result.changed) else 0)
+
+
+@cli.command("init")
+@click.argument("directory", default=".", metavar="[DIR]", type=click.Path(file_okay=False))
+def init_command(directory: str) -> None:
+    """Scaffold a rules project in DIR (default: here) with sample data that runs at once.
+
+    Writes nothing, and exits 2, when a file it would write is already there.
+    """
+    import shlex
+    from pathlib import Path
+
+    from segdsl.scaffold import scaffold
+
+    try:
+        result = scaffold(directory)
+    except NotADirectoryError as exc:
+        click.echo(f"error: cannot scaffold into {directory}: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"error: could not write the project into {directory}: {exc}; nothing was written", err=True)
+        sys.exit(1)
+    here = Path(directory).resolve() == Path.cwd().resolve()
+    where = "this folder" if here else directory
+    if not result.ok:
+        click.echo(f"error: {where} already holds {', '.join(result.existing)}; segdsl init overwrites nothing, "
+                   "so nothing was written. Choose another folder (e.g. `segdsl init segments`) or move those "
+                   "away.", err=True)
+        sys.exit(2)
+    for file in result.written:
+        click.echo(f"wrote {Path(directory, file)}")
+    if result.other_yaml:
+        click.echo(f"warning: {where} also holds {', '.join(result.other_yaml)}; segdsl reads every .yml "
+                   "file below the project folder as a rules file, so move them out if they hold no segments",
+                   err=True)
+    click.echo("\nnext:" + ("" if here else f"\n  cd {shlex.quote(directory)}") +
+               "\n  segdsl check    # check every rule against the data's columns"
+               "\n  segdsl test     # run the rule tests in rules/segments.yml"
+               "\n  segdsl eval     # evaluate; writes out/members.parquet and out/segments.json")
+
+
+@cli.command("diff")
+@click.argument("project", default=".", type=click.Path(file_okay=False))
+@click.option("--base", "base", required=True, metavar="REV",
+              help="The git revision to compare with: a commit, branch, tag or HEAD~1.")
+@click.option("--data", "data", multiple=True, metavar="NAME=PATH",
+              help="Read source NAME from PATH instead (for both versions).")
+@click.option("--as-of", "as_of", metavar="TIME", help="Reference time (default: the project's as_of, else now).")
+@click.option("--no-data", "no_data", is_flag=True,
+              help="Only compare the rules; read no data (no schemas, no enter/leave figures).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="A table for the terminal, a markdown table for a pull request, or JSON.")
+@click.option("--fail-on-change", "fail_on_change", is_flag=True, help="Exit 1 when any rule changed (for CI).")
+def diff_command(project: str, base: str, data: tuple[str, ...], as_of: str | None, no_data: bool, fmt: str,
+                 fail_on_change: bool) -> None:
+    """Rule changes in PROJECT since git revision REV, and who enters and leaves each segment.
+
+    The working tree (committed or not) is compared with REV; the data is read as it is now, for
+    both versions, in one pass. Exits 0 whatever changed, unless --fail-on-change.
+    """
+    from segdsl.api import CheckResult
+    from segdsl.diff import VersionErrors, diff, render
+
+    try:
+        with _user_errors():
+            report = diff(project, base, _data_overrides(data), as_of=as_of, effect=not no_data)
+    except VersionErrors as exc:
+        _print_diagnostics(CheckResult(None, exc.diagnostics, exc.texts), err=True)
+        sys.exit(1)
+    if fmt == "json":
+        click.echo(render.to_json(report), nl=False)
+    elif fmt == "markdown":
+        click.echo(render.markdown(report), nl=False)
+    else:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(render.text(report, color=color), nl=False)
+    sys.exit(1 if fail_on_change and report.changed else 0)
 
 
 @contextmanager

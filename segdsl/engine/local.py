@@ -100,14 +100,14 @@ def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datet
     started = time.perf_counter()
     con, temp_dir = connect(threads, memory_limit)
     try:
-        relations = _relations(con, locations)
+        relations = source_relations(con, locations)
         statement = build(plan(project, as_of), relations)
         compiled = time.perf_counter()
 
         tell("reading sources", None)
-        _check_key_types(project, locations)
+        check_key_types(project, locations)
         rows = {name: _count(con, relations[name], name, locations[name]) for name in project.sources}
-        _check_keys(con, project, relations[project.entity], locations[project.entity])
+        check_keys(con, project, relations[project.entity], locations[project.entity])
 
         tell("evaluating", 0.0)
         # Streamed straight into a Parquet file (as a hand-written `COPY (query) TO` would),
@@ -130,7 +130,7 @@ def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datet
         raise
 
 
-def _relations(con: duckdb.DuckDBPyConnection, locations: dict[str, Location]) -> dict[str, exp.Expression]:
+def source_relations(con: duckdb.DuckDBPyConnection, locations: dict[str, Location]) -> dict[str, exp.Expression]:
     relations = {}
     for i, (name, location) in enumerate(sorted(locations.items()), start=1):
         attached = None
@@ -150,7 +150,7 @@ def _count(con, relation: exp.Expression, name: str, location: Location) -> int:
     return int(n)
 
 
-def _check_key_types(project: t.Project, locations: dict[str, Location]) -> None:
+def check_key_types(project: t.Project, locations: dict[str, Location]) -> None:
     """An event source's key must have the entity key's type: DuckDB would compare `'7'` with
     `7` by casting, other databases refuse, and text that is not a number fails mid-query."""
     entity = project.sources[project.entity]
@@ -164,7 +164,7 @@ def _check_key_types(project: t.Project, locations: dict[str, Location]) -> None
                         "export both keys with the same type; keys are not compared across types")
 
 
-def _check_keys(con, project: t.Project, relation: exp.Expression, location: Location) -> None:
+def check_keys(con, project: t.Project, relation: exp.Expression, location: Location) -> None:
     """NULL or duplicate keys in the entity source are errors, with a few examples."""
     key = column(project.key)
     query = exp.select(exp.Count(this=exp.Star()), exp.Count(this=key),
@@ -241,11 +241,11 @@ def _run(con, sql: str, tell: Progress, locations: dict[str, Location]) -> None:
     if failure:
         exc = failure[0]
         if isinstance(exc, duckdb.Error):
-            raise _evaluation_error(exc, locations) from None
+            raise evaluation_error(exc, locations) from None
         raise exc
 
 
-def _evaluation_error(exc: duckdb.Error, locations: dict[str, Location]) -> DataError:
+def evaluation_error(exc: duckdb.Error, locations: dict[str, Location]) -> DataError:
     """The one-pass query failed: blame the source whose file DuckDB names, if it names one."""
     if isinstance(exc, duckdb.OutOfMemoryException):
         return _out_of_memory(exc)
