@@ -3,7 +3,8 @@
 Input: a rules project folder, optional `--data NAME=PATH` overrides.
 Output: `Project.check()` → `CheckResult` (the checked project when there is no error, every
 diagnostic, and the file texts to render them with); `Project.to_sql(dialect)` → SQL text;
-`Project.evaluate(data, as_of)` → `Result` (members as a DuckDB relation, the summary tree).
+`Project.evaluate(data, as_of)` → `Result` (members as a DuckDB relation, the summary tree), or
+`Results` (one `Result` per point) when as_of is a list or range of points.
 """
 
 from __future__ import annotations
@@ -62,10 +63,74 @@ class Result:
 
         return write(self.evaluation, self.tree, out, format)
 
+    def write_history(self, path: str | Path):
+        """Append this evaluation to the history database at `path` (docs/history.md)."""
+        from segdsl.engine import history
+
+        return history.append(path, [(self.tree, self.evaluation.members_file)])
+
+    def check_history(self, path: str | Path) -> None:
+        """Raise the error `write_history` would raise for a file it cannot append to (wrong key
+        type, not a history), writing nothing."""
+        from segdsl.engine import history
+
+        history.check(path, [(self.tree, self.evaluation.members_file)])
+
     def close(self) -> None:
         self.evaluation.close()
 
     def __enter__(self) -> Result:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class Results:
+    """An evaluation at several points (`as_of` a list or a range), all made by one statement.
+
+    `points` holds one `Result` per point, in time order; `names` the folder each is written to.
+    Call `write(out, format)` to write `OUT/<name>/`, and `close()` (on this object) when done.
+    """
+
+    points: list[Result]
+    names: list[str]
+    evaluation: object
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.points[0].warnings
+
+    @property
+    def sql(self) -> str:
+        """The DuckDB SQL that made every point's members."""
+        from segdsl.compiler import to_sql
+
+        return to_sql(self.evaluation.statement, "duckdb")
+
+    def write(self, out: str | Path = "out", format: str = "parquet") -> list[Path]:
+        from segdsl.engine.outputs import write_points
+
+        return write_points([r.evaluation for r in self.points], [r.tree for r in self.points], self.names,
+                            out, format)
+
+    def write_history(self, path: str | Path):
+        """Append every point to the history database at `path`, in one transaction."""
+        from segdsl.engine import history
+
+        return history.append(path, [(r.tree, r.evaluation.members_file) for r in self.points])
+
+    def check_history(self, path: str | Path) -> None:
+        """Raise the error `write_history` would raise for a file it cannot append to, writing nothing."""
+        from segdsl.engine import history
+
+        history.check(path, [(r.tree, r.evaluation.members_file) for r in self.points])
+
+    def close(self) -> None:
+        self.evaluation.close()
+
+    def __enter__(self) -> Results:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -163,15 +228,22 @@ class Project:
             return dump.typed_stage(project)
         return dump.plan_stage(plan(project, resolve_as_of(as_of, project)))
 
-    def evaluate(self, data: dict[str, str] | None = None, as_of: dt.datetime | str | None = None, *,
-                 threads: int | None = None, memory_limit: str | None = None, progress=None) -> Result:
-        """Evaluate every segment, layer and microsegment against the data in one pass."""
+    def evaluate(self, data: dict[str, str] | None = None, as_of: dt.datetime | str | list | None = None, *,
+                 threads: int | None = None, memory_limit: str | None = None, progress=None) -> Result | Results:
+        """Evaluate every segment, layer and microsegment against the data in one pass.
+
+        `as_of` a list of times, or a text with a list or range (`2026-01-01..2026-11-01/1mo`),
+        evaluates at every point in one statement and returns `Results`.
+        """
         from segdsl import __version__
         from segdsl.engine import local, summary
 
         spec, project = self._ready(data)
-        when = resolve_as_of(as_of, project)
+        points = _points(as_of)
         locations = self._locations(spec)
+        if points is not None:
+            return self._evaluate_points(project, locations, list(points.times), threads, memory_limit, progress)
+        when = resolve_as_of(as_of, project)
         evaluation = local.evaluate(project, locations, when, threads=threads, memory_limit=memory_limit,
                                     progress=progress)
         try:
@@ -180,6 +252,22 @@ class Project:
             evaluation.close()
             raise
         return Result(evaluation, tree, evaluation.warnings)
+
+    def _evaluate_points(self, project: typed.Project, locations: dict, times: list[dt.datetime], threads,
+                         memory_limit, progress) -> Results:
+        from segdsl import __version__
+        from segdsl.compiler.as_of import point_name
+        from segdsl.engine import local, summary
+
+        evaluated = local.evaluate_points(project, locations, times, threads=threads, memory_limit=memory_limit,
+                                          progress=progress)
+        try:
+            points = [Result(e, summary.summarize(project, e, locations, when, __version__), e.warnings)
+                      for e, when in zip(evaluated.evaluations, times, strict=True)]
+        except BaseException:
+            evaluated.close()
+            raise
+        return Results(points, [point_name(when) for when in times], evaluated)
 
     def explain(self, id: object, segment: str | None = None, data: dict[str, str] | None = None,
                 as_of: dt.datetime | str | None = None):
@@ -324,6 +412,18 @@ def _dialect(name: str) -> str:
         raise UsageError(f"--dialect: unknown dialect {name!r}{suggestion_text(name, known)}; "
                          f"known: {', '.join(known)}")
     return name
+
+
+def _points(value: object):
+    """The points of a list or range `as_of` (`compiler.as_of.Points`); None for one time."""
+    from segdsl.compiler.as_of import PointsError, parse_points
+
+    if not isinstance(value, (list, tuple)) and not (isinstance(value, str) and ("," in value or ".." in value)):
+        return None
+    try:
+        return parse_points(value)
+    except PointsError as exc:
+        raise UsageError(f"--as-of: {exc}") from None
 
 
 def resolve_as_of(value: dt.datetime | dt.date | str | None, project: typed.Project) -> dt.datetime:

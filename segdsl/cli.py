@@ -107,7 +107,9 @@ def compile_command(project: str, dialect: str, segment: str | None, as_of: str 
 @cli.command("eval")
 @click.argument("project", default=".", type=click.Path(file_okay=False))
 @click.option("--data", "data", multiple=True, metavar="NAME=PATH", help="Read source NAME from PATH instead.")
-@click.option("--as-of", "as_of", metavar="TIME", help="Reference time (default: the project's as_of, else now).")
+@click.option("--as-of", "as_of", metavar="TIME", help="Reference time (default: the project's as_of, else now); "
+              "a list (2026-01-01,2026-04-01) or a range with a step (2026-01-01..2026-11-01/1mo; steps d, w, "
+              "mo, y) evaluates every point in one pass and writes OUT/<point>/.")
 @click.option("--out", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for members.* and segments.json.")
 @click.option("--members-format", "members_format", type=click.Choice(["parquet", "csv", "jsonl"]),
@@ -116,43 +118,63 @@ def compile_command(project: str, dialect: str, segment: str | None, as_of: str 
               show_default=True,
               help="What to print: the tree as text, or segments.json as JSON; parquet, csv and jsonl "
                    "are shorthands for --members-format.")
+@click.option("--history", "history", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also append every point to this DuckDB history database (created if missing; "
+                   "a point already there is not added again).")
 @click.option("--threads", type=click.IntRange(min=1), help="DuckDB worker threads (default: all cores).")
 @click.option("--memory-limit", "memory_limit", metavar="SIZE", help="DuckDB memory limit, e.g. 4GB; "
               "beyond it DuckDB spills to a temporary folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: str, members_format: str,
-                 fmt: str, threads: int | None, memory_limit: str | None, quiet: bool) -> None:
+                 fmt: str, history: str | None, threads: int | None, memory_limit: str | None, quiet: bool) -> None:
     """Evaluate PROJECT and write OUT/members.parquet and OUT/segments.json.
 
+    With several points (--as-of as a list or range), OUT/<point>/ holds each point's files.
     Exits 1 on a rule or data error, leaving earlier outputs as they were.
     """
     import json
 
-    from segdsl.api import load
+    from segdsl.api import Results, load
 
     if fmt in ("parquet", "csv", "jsonl"):
         members_format, fmt = fmt, "text"
     show = not quiet and fmt == "text"
+    appended = None
     with _user_errors():
         with _progress(enabled=show and sys.stderr.isatty()) as tell:
             result = load(project, _data_overrides(data)).evaluate(as_of=as_of, threads=threads,
                                                                     memory_limit=memory_limit, progress=tell)
             with result:
+                if history:  # a history it cannot append to fails before any output is written
+                    result.check_history(history)
                 if tell:
                     tell("writing outputs", None)
                 written = result.write(out, members_format)
+                if history:
+                    if tell:
+                        tell("writing the history", None)
+                    appended = result.write_history(history)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    trees = [r.tree for r in result.points] if isinstance(result, Results) else [result.tree]
     if fmt == "json":
-        click.echo(json.dumps(result.tree, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(trees if isinstance(result, Results) else result.tree, indent=2, ensure_ascii=False))
     elif show:
         from rich.console import Console
 
-        from segdsl import display
+        from segdsl import display, display_points
 
         console = Console()
-        console.print(display.report(result.tree))
-        console.print(f"[dim]wrote {', '.join(str(p) for p in written)}[/]")
+        console.print(display_points.points(trees) if isinstance(result, Results) else display.report(result.tree))
+        if isinstance(result, Results):
+            console.print(f"[dim]wrote {len(written)} folders under {out}: {written[0].name} … {written[-1].name}, "
+                          "each with members and segments.json[/]")
+        else:
+            console.print(f"[dim]wrote {', '.join(str(p) for p in written)}[/]")
+    if appended is not None and not quiet:
+        click.echo(f"history {history}: {len(appended.added)} point(s) added"
+                   + (f", {len(appended.present)} already there (same as_of and rules hash), left as they were"
+                      if appended.present else ""), err=fmt == "json")
 
 
 @cli.command("test")
@@ -311,6 +333,84 @@ def diff_command(project: str, base: str, data: tuple[str, ...], as_of: str | No
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         click.echo(render.text(report, color=color), nl=False)
     sys.exit(1 if fail_on_change and report.changed else 0)
+
+
+@cli.command("movement")
+@click.argument("folders", nargs=-1, metavar="[OLD NEW]", type=click.Path())
+@click.option("--history", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Read the points from this history file (written by `segdsl eval --history`).")
+@click.option("--from", "start", metavar="T", help="With --history: the old point (with --paths: the first).")
+@click.option("--to", "end", metavar="T", help="With --history: the new point (with --paths: the last).")
+@click.option("--rules-hash", "rules_hash", metavar="HASH",
+              help="With --history: read the points evaluated with these rules (a prefix will do).")
+@click.option("--paths", is_flag=True, help="With --history: each entity's path through the tiers over every "
+              "point from T1 to T2, the most common paths and the mean time in each tier.")
+@click.option("--layer", metavar="NAME", help="With --paths: only this layer.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "markdown"]), default="text",
+              show_default=True, help="Tables for the terminal, JSON, CSV in long form, or markdown tables.")
+def movement_command(folders: tuple[str, ...], history: str | None, start: str | None, end: str | None,
+                     rules_hash: str | None, paths: bool, layer: str | None, fmt: str) -> None:
+    """Who moved between two evaluations: OLD and NEW eval output folders, or two points of a history.
+
+    For every layer and microsegment, the matrix from tier to tier with counts and row shares
+    (entities only in NEW come from (new), those only in OLD go to (gone)); for every segment,
+    who entered, left and stayed. With --paths, the series over the history's points instead.
+    Exits 2 when a folder, file or point is not there, 1 when the snapshots cannot be compared.
+    """
+    from segdsl import movement
+    from segdsl.movement import render
+
+    if history is None and (len(folders) != 2 or paths or start or end or rules_hash or layer):
+        raise click.UsageError("give two eval output folders OLD NEW, or --history FILE with --from and --to "
+                               "(or with --paths)")
+    if history is not None and (folders or (not paths and not (start and end)) or (layer and not paths)):
+        raise click.UsageError("--history FILE needs --from T1 --to T2 (two points), or --paths (with "
+                               "optional --from, --to and --layer), and no folders")
+    try:
+        if paths:
+            series = movement.paths(history, layer, start, end, rules_hash)
+        elif history is not None:
+            result = movement.compare(movement.from_history(history, start, rules_hash, "--from"),
+                                      movement.from_history(history, end, rules_hash, "--to"))
+        else:
+            result = movement.compare(*folders)
+    except movement.SnapshotError as exc:
+        click.echo(f"error: {exc}" + (f"\n  hint: {exc.hint}" if exc.hint else ""), err=True)
+        sys.exit(2 if exc.usage else 1)
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if paths:
+        shown = {"json": render.series_json, "csv": render.series_csv, "markdown": render.series_markdown}
+        click.echo(shown[fmt](series) if fmt in shown else render.series_text(series, color=color), nl=False)
+    else:
+        shown = {"json": render.to_json, "csv": render.to_csv, "markdown": render.markdown}
+        click.echo(shown[fmt](result) if fmt in shown else render.text(result, color=color), nl=False)
+
+
+@cli.command("report")
+@click.argument("folder", metavar="OUT_FOLDER", type=click.Path(file_okay=False))
+@click.option("--history", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also show the movement between two points of this history file (written by "
+                   "`segdsl eval --history`).")
+@click.option("--from", "start", metavar="T1", help="With --history: the old point (default: the last but one).")
+@click.option("--to", "end", metavar="T2", help="With --history: the new point (default: the last).")
+@click.option("--output", "-o", default="report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write.")
+def report_command(folder: str, history: str | None, start: str | None, end: str | None, output: str) -> None:
+    """Write one self-contained HTML page from an eval output folder: charts first, tables below.
+
+    The segment tree as a treemap, each layer's tiers and each microsegment's largest keys as
+    bars, the overlap of top-level segments as a heatmap and, with --history, each layer's
+    movement as a Sankey diagram; then a table per segment with its rule, owner, description,
+    counts and definition hash. The page loads nothing from the network.
+    """
+    from segdsl.report import build, write
+
+    if history is None and (start or end):
+        raise click.UsageError("--from and --to need --history FILE")
+    with _user_errors():
+        html, _ = build(folder, history, start, end)
+        written = write(html, output)
+    click.echo(f"wrote {written}")
 
 
 @contextmanager

@@ -48,10 +48,10 @@ def build(plan: p.Plan, relations: Mapping[str, exp.Expression] | None = None,
     previous = plan.relation_names["base"]
     for level in range(1, plan.levels + 1):
         name = plan.relation_names[f"level_{level}"]
-        derived = [_derived(c, plan, columns, partition) for c in plan.derived if c.level == level]
-        ctes.append((name, exp.select(exp.Star(), *derived, copy=False).from_(table(previous), copy=False)))
+        computed = [derived(c, plan, columns, partition) for c in plan.derived if c.level == level]
+        ctes.append((name, exp.select(exp.Star(), *computed, copy=False).from_(table(previous), copy=False)))
         previous = name
-    query = exp.select(*_outputs(plan), copy=False).from_(table(previous), copy=False)
+    query = exp.select(*outputs(plan), copy=False).from_(table(previous), copy=False)
     query = query.order_by(column(plan.project.key), copy=False)
     for name, body in ctes:  # copy=False: building stays linear in the number of columns
         query = query.with_(identifier(name), as_=body, copy=False)
@@ -62,14 +62,17 @@ def _aggregation(agg: p.Aggregation, plan: p.Plan, columns: Columns, relation: e
     """One scan of the source: a FILTER per aggregate, events after as_of dropped up front."""
     selects: list[exp.Expression] = [column(agg.key)]
     for out in agg.columns:
-        selects.append(exp.alias_(_aggregate(out.aggregate, plan, columns), identifier(out.name)))
+        selects.append(exp.alias_(aggregate(out.aggregate, plan, columns), identifier(out.name)))
     query = exp.select(*selects, copy=False).from_(relation, copy=False).group_by(column(agg.key), copy=False)
     if agg.time is not None:  # events after as_of never count; nor do events with no time
         query = query.where(exp.LTE(this=column(agg.time), expression=timestamp(plan.as_of)), copy=False)
     return query
 
 
-def _aggregate(agg: t.Aggregate, plan: p.Plan, columns: Columns) -> exp.Expression:
+def aggregate(agg: t.Aggregate, plan: p.Plan, columns: Columns,
+               upto: exp.Expression | None = None) -> exp.Expression:
+    """The aggregate with a FILTER for its window and `where`; `upto` is a further condition
+    first (a multi-point scan's `time <= point`)."""
     measured = Builder(columns, plan.as_of).value(agg.column) if agg.column is not None else None
     match agg.function:
         case "count":
@@ -86,7 +89,7 @@ def _aggregate(agg: t.Aggregate, plan: p.Plan, columns: Columns) -> exp.Expressi
             value = exp.Max(this=measured)
         case _:
             raise ValueError(f"unknown aggregate {agg.function!r}")
-    keep: list[exp.Expression] = []
+    keep: list[exp.Expression] = [] if upto is None else [upto]
     if agg.window is not None:
         time = column(agg.time_column)
         window = agg.window
@@ -109,23 +112,29 @@ def _base(plan: p.Plan, relation: exp.Expression, partition: str | None = None) 
     selects: list[exp.Expression] = [column(name, entity) for name in names]
     query = exp.select().from_(exp.alias_(relation, identifier(entity), table=True), copy=False)
     for out in plan.joined:
-        value: exp.Expression = column(out.scan.name, out.relation)
-        if out.aggregate.function in _ZERO_WHEN_EMPTY:
-            value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
-        if out.aggregate.per_days is not None:
-            days = timeline.window_days(out.aggregate.window, plan.as_of)
-            if days:
-                value = exp.Div(this=value, expression=literal(days / out.aggregate.per_days), typed=False)
-            else:  # a window of no length has no rate, as a division by zero has no value
-                value = exp.Null()
-        selects.append(exp.alias_(value, identifier(out.name)))
+        selects.append(exp.alias_(joined_value(out, plan, column(out.scan.name, out.relation)),
+                                  identifier(out.name)))
     for agg in plan.aggregations:
         on = exp.EQ(this=column(plan.project.key, entity), expression=column(agg.key, agg.name))
         query = query.join(table(agg.name), on=on, join_type="left", copy=False)
     return query.select(*selects, copy=False)
 
 
-def _derived(c: p.Derived, plan: p.Plan, columns: Columns, partition: str | None = None) -> exp.Expression:
+def joined_value(out: p.JoinedColumn, plan: p.Plan, scanned: exp.Expression) -> exp.Expression:
+    """An aggregate as the rules read it, from its scan's column: 0 for no events, divided for `per`."""
+    value = scanned
+    if out.aggregate.function in _ZERO_WHEN_EMPTY:
+        value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
+    if out.aggregate.per_days is not None:
+        days = timeline.window_days(out.aggregate.window, plan.as_of)
+        if days:
+            value = exp.Div(this=value, expression=literal(days / out.aggregate.per_days), typed=False)
+        else:  # a window of no length has no rate, as a division by zero has no value
+            value = exp.Null()
+    return value
+
+
+def derived(c: p.Derived, plan: p.Plan, columns: Columns, partition: str | None = None) -> exp.Expression:
     match c:
         case p.RankColumn(rank=rank, scope=scope):
             value = _rank(rank, scope, plan, columns, partition)
@@ -204,7 +213,7 @@ def _microsegment(ms: t.Microsegment, plan: p.Plan) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=exp.and_(*present, copy=False), true=key)])
 
 
-def _outputs(plan: p.Plan) -> list[exp.Expression]:
+def outputs(plan: p.Plan) -> list[exp.Expression]:
     """SPEC §5: the key, the list of segment paths, a column per layer and per microsegment."""
     project = plan.project
     paths = [exp.Case(ifs=[exp.If(this=column(plan.segments[s.path]), true=exp.Literal.string(s.path))])

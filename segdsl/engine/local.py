@@ -1,8 +1,10 @@
 """The embedded engine: a checked project evaluated by DuckDB in this process.
 
-Input: the checked project, where each source's data is (`Location`s), as_of, DuckDB settings.
+Input: the checked project, where each source's data is (`Location`s), as_of (or several
+points), DuckDB settings.
 Output: an `Evaluation`: the members as a DuckDB table (one row per entity row, SPEC §5), the
-SQL that made it, each input's row count, and the counts the summary needs.
+SQL that made it, each input's row count, and the counts the summary needs; for several points
+(`evaluate_points`), `Points`: one `Evaluation` per point, all made by one statement.
 
 Before the one-pass query runs, the entity source is checked for NULL and duplicate keys
 (either would make a member list that names customers wrongly) and each event source's key for
@@ -27,6 +29,7 @@ import duckdb
 from sqlglot import exp
 
 from segdsl.compiler import build, plan, to_sql
+from segdsl.compiler.expressions import timestamp
 from segdsl.compiler.names import column, identifier, table
 from segdsl.dsl import typed as t
 from segdsl.engine.sources import Location, ReadError, attach, first_line, read_error, sql_relation
@@ -66,7 +69,13 @@ class Evaluation:
 
     @property
     def members(self) -> duckdb.DuckDBPyRelation:
-        return self.con.table(MEMBERS_TABLE)
+        return self.con.sql(exp.select(exp.Star()).from_(self.relation()).sql(dialect="duckdb"))
+
+    def relation(self) -> exp.Expression:
+        """Where the members are, for queries over them: the members file, else the table."""
+        if self.members_file:
+            return _parquet(self.members_file)
+        return table(MEMBERS_TABLE)
 
     def close(self) -> None:
         self.con.close()
@@ -103,21 +112,15 @@ def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datet
         relations = source_relations(con, locations)
         statement = build(plan(project, as_of), relations)
         compiled = time.perf_counter()
-
-        tell("reading sources", None)
-        check_key_types(project, locations)
-        rows = {name: _count(con, relations[name], name, locations[name]) for name in project.sources}
-        check_keys(con, project, relations[project.entity], locations[project.entity])
+        rows = _read_sources(con, project, relations, locations, tell)
 
         tell("evaluating", 0.0)
         # Streamed straight into a Parquet file (as a hand-written `COPY (query) TO` would),
         # not held in memory; `members` is a view over it for the summary and the API.
         members_file = os.path.join(temp_dir, MEMBERS_FILE)
-        copy = exp.Copy(this=exp.Paren(this=statement), kind=False, files=[exp.Literal.string(members_file)],
-                        params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
-        _run(con, copy.sql(dialect="duckdb"), tell, locations)
-        view = exp.Create(this=table(MEMBERS_TABLE), kind="VIEW", expression=exp.select(exp.Star()).from_(
-            exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[exp.Literal.string(members_file)]))))
+        _run(con, _copy(statement, members_file), tell, locations)
+        view = exp.Create(this=table(MEMBERS_TABLE), kind="VIEW",
+                          expression=exp.select(exp.Star()).from_(_parquet(members_file)))
         con.execute(view.sql(dialect="duckdb"))
         evaluation = Evaluation(con, statement, rows, temp_dir=temp_dir, members_file=members_file)
         evaluation.warnings += _unmatched_events(con, project, relations, rows, locations)
@@ -128,6 +131,81 @@ def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datet
         con.close()
         shutil.rmtree(temp_dir, ignore_errors=True)
         raise
+
+
+@dataclass
+class Points:
+    """A multi-point evaluation: one `Evaluation` per point, sharing one connection."""
+
+    evaluations: list[Evaluation]
+    con: duckdb.DuckDBPyConnection
+    statement: exp.Expression
+    temp_dir: str
+
+    def close(self) -> None:
+        self.con.close()
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+def evaluate_points(project: t.Project, locations: dict[str, Location], points: list[dt.datetime], *,
+                    threads: int | None = None, memory_limit: str | None = None,
+                    progress: Progress | None = None) -> Points:
+    """Evaluate at every point in one statement (`compiler.points`), then split its members
+    into a Parquet file per point."""
+    from segdsl.compiler.points import build_points
+
+    tell = progress or (lambda stage, fraction: None)
+    started = time.perf_counter()
+    con, temp_dir = connect(threads, memory_limit)
+    try:
+        relations = source_relations(con, locations)
+        query = build_points([plan(project, when) for when in points], relations)
+        compiled = time.perf_counter()
+        rows = _read_sources(con, project, relations, locations, tell)
+
+        tell("evaluating", 0.0)
+        every = os.path.join(temp_dir, "points.parquet")
+        _run(con, _copy(query.statement, every), tell, locations)
+        tell("splitting points", None)
+        evaluated = time.perf_counter()
+        warnings = _unmatched_events(con, project, relations, rows, locations)
+        evaluations = []
+        for i, when in enumerate(points, start=1):
+            members_file = os.path.join(temp_dir, f"members_{i}.parquet")
+            one = (exp.select(*(column(name) for name in query.output_columns))
+                   .from_(_parquet(every))
+                   .where(exp.EQ(this=column(query.as_of_column), expression=timestamp(when)))
+                   .order_by(column(project.key)))
+            con.execute(_copy(one, members_file))
+            evaluation = Evaluation(con, query.statement, rows, list(warnings), members_file=members_file)
+            evaluation.compile_seconds = compiled - started
+            evaluation.eval_seconds = evaluated - compiled
+            evaluations.append(evaluation)
+        return Points(evaluations, con, query.statement, temp_dir)
+    except BaseException:
+        con.close()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        raise
+
+
+def _read_sources(con, project: t.Project, relations: dict[str, exp.Expression],
+                  locations: dict[str, Location], tell: Progress) -> dict[str, int]:
+    """Each source's row count, after the checks of keys that must pass before evaluating."""
+    tell("reading sources", None)
+    check_key_types(project, locations)
+    rows = {name: _count(con, relations[name], name, locations[name]) for name in project.sources}
+    check_keys(con, project, relations[project.entity], locations[project.entity])
+    return rows
+
+
+def _copy(query: exp.Expression, path: str) -> str:
+    copy = exp.Copy(this=exp.Paren(this=query), kind=False, files=[exp.Literal.string(path)],
+                    params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))])
+    return copy.sql(dialect="duckdb")
+
+
+def _parquet(path: str) -> exp.Table:
+    return exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[exp.Literal.string(path)]))
 
 
 def source_relations(con: duckdb.DuckDBPyConnection, locations: dict[str, Location]) -> dict[str, exp.Expression]:
@@ -283,4 +361,4 @@ def _fetch(con, query: exp.Expression, name: str, location: Location) -> list[tu
         raise _read_failure(name, location, read_error(exc)) from None
 
 
-__all__ = ["DataError", "Evaluation", "MEMBERS_TABLE", "connect", "evaluate", "first_line"]
+__all__ = ["DataError", "Evaluation", "MEMBERS_TABLE", "Points", "connect", "evaluate", "evaluate_points", "first_line"]

@@ -23,10 +23,10 @@ from pathlib import Path
 from sqlglot import exp
 
 from segdsl.compiler.build import SEGMENTS_COLUMN
-from segdsl.compiler.names import column, table
+from segdsl.compiler.names import column
 from segdsl.compiler.plan import walk
 from segdsl.dsl import typed as t
-from segdsl.engine.local import MEMBERS_TABLE, Evaluation
+from segdsl.engine.local import Evaluation
 from segdsl.engine.sources import Location
 
 FINGERPRINT_BYTES = 65536
@@ -36,7 +36,8 @@ def summarize(project: t.Project, evaluation: Evaluation, locations: dict[str, L
               as_of: dt.datetime, version: str) -> dict:
     con = evaluation.con
     total = evaluation.rows[project.entity]
-    counts = _segment_counts(con)
+    members = evaluation.relation()
+    counts = _segment_counts(con, members)
     hashes = Hashes(project)
 
     def node(segment: t.Segment, parent_count: int) -> dict:
@@ -49,6 +50,9 @@ def summarize(project: t.Project, evaluation: Evaluation, locations: dict[str, L
         }
 
     roots = [s for s in project.segments if s.parent is None]
+    segments = [node(s, total) for s in roots]
+    layers = [_layer(con, members, layer, counts, total, hashes) for layer in project.layers]
+    microsegments = [_microsegment(con, members, ms, counts, total, hashes) for ms in project.microsegments]
     return {
         "segdsl_version": version,
         "as_of": as_of.isoformat(),
@@ -56,9 +60,10 @@ def summarize(project: t.Project, evaluation: Evaluation, locations: dict[str, L
         "key": project.key,
         "count": total,
         "rules": {"git_revision": git_revision(project.root)},
-        "segments": [node(s, total) for s in roots],
-        "layers": [_layer(con, project, layer, counts, total, hashes) for layer in project.layers],
-        "microsegments": [_microsegment(con, project, ms, counts, total) for ms in project.microsegments],
+        "rules_hash": rules_hash(segments, layers, microsegments),
+        "segments": segments,
+        "layers": layers,
+        "microsegments": microsegments,
         "inputs": {name: {"format": loc.format, "rows": evaluation.rows[name], "fingerprint": fingerprint(loc)}
                    for name, loc in sorted(locations.items())},
         "warnings": list(evaluation.warnings),
@@ -71,27 +76,40 @@ def _share(count: int, whole: int) -> float | None:
     return round(count / whole, 6) if whole else None
 
 
-def _segment_counts(con) -> dict[str, int]:
+def rules_hash(segments: list[dict], layers: list[dict], microsegments: list[dict]) -> str:
+    """The whole rule set's hash: sha256 hex of every definition hash, sorted, joined by newlines."""
+    found: list[str] = []
+    pending = list(segments)
+    while pending:
+        segment = pending.pop()
+        found.append(segment["definition_hash"])
+        pending += segment["segments"]
+    found += [item["definition_hash"] for item in (*layers, *microsegments)]
+    return hashlib.sha256("\n".join(sorted(found)).encode("utf-8")).hexdigest()
+
+
+def _segment_counts(con, members: exp.Expression) -> dict[str, int]:
     path = exp.alias_(exp.Explode(this=column(SEGMENTS_COLUMN)), "path")
-    inner = exp.select(path).from_(table(MEMBERS_TABLE))
+    inner = exp.select(path).from_(members.copy())
     query = exp.select(exp.column("path"), exp.Count(this=exp.Star())).from_(inner.subquery("s")).group_by(
         exp.column("path"))
     return {p: int(n) for p, n in con.execute(query.sql(dialect="duckdb")).fetchall()}
 
 
-def _grouped(con, name: str) -> dict[str | None, int]:
+def _grouped(con, members: exp.Expression, name: str) -> dict[str | None, int]:
     label = column(name)
-    query = exp.select(label, exp.Count(this=exp.Star())).from_(table(MEMBERS_TABLE)).group_by(label.copy())
+    query = exp.select(label, exp.Count(this=exp.Star())).from_(members.copy()).group_by(label.copy())
     return {value: int(n) for value, n in con.execute(query.sql(dialect="duckdb")).fetchall()}
 
 
-def _scope(project: t.Project, within: str | None, counts: dict[str, int], total: int) -> int:
+def _scope(within: str | None, counts: dict[str, int], total: int) -> int:
     return total if within is None else counts.get(within, 0)
 
 
-def _layer(con, project: t.Project, layer: t.Layer, counts: dict[str, int], total: int, hashes: Hashes) -> dict:
-    groups = _grouped(con, layer.name)
-    rows = _scope(project, layer.within, counts, total)
+def _layer(con, members: exp.Expression, layer: t.Layer, counts: dict[str, int], total: int,
+           hashes: Hashes) -> dict:
+    groups = _grouped(con, members, layer.name)
+    rows = _scope(layer.within, counts, total)
     assigned = sum(n for tier, n in groups.items() if tier is not None)
     return {
         "name": layer.name, "within": layer.within, "count": rows,
@@ -103,12 +121,14 @@ def _layer(con, project: t.Project, layer: t.Layer, counts: dict[str, int], tota
     }
 
 
-def _microsegment(con, project: t.Project, ms: t.Microsegment, counts: dict[str, int], total: int) -> dict:
-    groups = _grouped(con, ms.name)
-    rows = _scope(project, ms.within, counts, total)
+def _microsegment(con, members: exp.Expression, ms: t.Microsegment, counts: dict[str, int], total: int,
+                  hashes: Hashes) -> dict:
+    groups = _grouped(con, members, ms.name)
+    rows = _scope(ms.within, counts, total)
     keys = sorted(((key, n) for key, n in groups.items() if key is not None), key=lambda kv: (-kv[1], kv[0]))
     return {
         "name": ms.name, "layers": list(ms.layers), "within": ms.within, "count": rows,
+        "definition_hash": hashes.microsegment(ms),
         "keys": [{"key": key, "count": n, "share": _share(n, rows)} for key, n in keys],
         "unassigned": rows - sum(n for _, n in keys),
     }
@@ -135,6 +155,12 @@ class Hashes:
         tiers = [[tier.name, self._reads(tier.rule) if tier.rule is not None else None] for tier in layer.tiers]
         within = self.segment(layer.within) if layer.within else None
         return self._hash({"layer": layer.name, "tiers": tiers, "within": within})
+
+    def microsegment(self, ms: t.Microsegment) -> str:
+        layers = {layer.name: layer for layer in self.project.layers}
+        within = self.segment(ms.within) if ms.within else None
+        return self._hash({"microsegment": ms.name, "layers": [self.layer(layers[name]) for name in ms.layers],
+                           "within": within})
 
     def _reads(self, rule: t.TExpr) -> dict:
         """The rule in canonical form with the definitions of every metric and segment it reads."""
