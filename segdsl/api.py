@@ -229,23 +229,35 @@ class Project:
         return dump.plan_stage(plan(project, resolve_as_of(as_of, project)))
 
     def evaluate(self, data: dict[str, str] | None = None, as_of: dt.datetime | str | list | None = None, *,
-                 threads: int | None = None, memory_limit: str | None = None, progress=None) -> Result | Results:
+                 threads: int | None = None, memory_limit: str | None = None, progress=None,
+                 engine: str = "duckdb", **options) -> Result | Results:
         """Evaluate every segment, layer and microsegment against the data in one pass.
 
         `as_of` a list of times, or a text with a list or range (`2026-01-01..2026-11-01/1mo`),
         evaluates at every point in one statement and returns `Results`.
+        `engine` is `duckdb` (embedded, the default), `spark` (option `master`) or `postgres`
+        (options `dsn`, `into`); every engine gives the same members and summary.
         """
         from segdsl import __version__
-        from segdsl.engine import local, summary
+        from segdsl.engine import ENGINES, engine_module, local, summary
 
+        if engine not in ENGINES:
+            raise UsageError(f"--engine: unknown engine {engine!r}; known: {', '.join(ENGINES)}")
         spec, project = self._ready(data)
         points = _points(as_of)
+        if points is not None and engine != "duckdb":
+            raise UsageError(f"--as-of with several points runs on the duckdb engine only, not on {engine}; "
+                             "evaluate one point at a time there")
         locations = self._locations(spec)
         if points is not None:
             return self._evaluate_points(project, locations, list(points.times), threads, memory_limit, progress)
         when = resolve_as_of(as_of, project)
-        evaluation = local.evaluate(project, locations, when, threads=threads, memory_limit=memory_limit,
-                                    progress=progress)
+        if engine == "duckdb":
+            evaluation = local.evaluate(project, locations, when, threads=threads, memory_limit=memory_limit,
+                                        progress=progress)
+        else:
+            evaluation = _engine(engine_module, engine).evaluate(project, locations, when, progress=progress,
+                                                                 **options)
         try:
             tree = summary.summarize(project, evaluation, locations, when, __version__)
         except BaseException:
@@ -372,6 +384,16 @@ class Project:
         checked, problems = check(spec, schemas)
         diagnostics += problems
         return spec, CheckResult(checked if not has_errors(diagnostics) else None, diagnostics, spec.texts)
+
+
+def _engine(engine_module, name: str):
+    """The engine's module; a missing optional dependency is a usage problem with a fix."""
+    try:
+        return engine_module(name)
+    except ImportError as exc:
+        extra = {"spark": "spark", "postgres": "postgres"}[name]
+        raise UsageError(f"--engine {name} needs {exc.name or 'a package'} installed: "
+                         f"pip install 'segdsl[{extra}]'") from None
 
 
 def _placed(exc, texts: dict[str, str]) -> str:

@@ -124,9 +124,17 @@ def compile_command(project: str, dialect: str, segment: str | None, as_of: str 
 @click.option("--threads", type=click.IntRange(min=1), help="DuckDB worker threads (default: all cores).")
 @click.option("--memory-limit", "memory_limit", metavar="SIZE", help="DuckDB memory limit, e.g. 4GB; "
               "beyond it DuckDB spills to a temporary folder.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark", "postgres"]), default="duckdb", show_default=True,
+              help="Where the SQL runs: embedded DuckDB, Spark (--master) or PostgreSQL (--dsn); same results.")
+@click.option("--master", metavar="URL", help="Spark master for --engine spark (default: local[*]).")
+@click.option("--dsn", metavar="DSN", help="PostgreSQL connection for --engine postgres, e.g. "
+              "postgresql://user@host/db; sources are tables there.")
+@click.option("--into", metavar="SCHEMA.TABLE", help="With --engine postgres: also write the members to this "
+              "table, replaced in one transaction.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and warnings.")
 def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: str, members_format: str,
-                 fmt: str, history: str | None, threads: int | None, memory_limit: str | None, quiet: bool) -> None:
+                 fmt: str, history: str | None, threads: int | None, memory_limit: str | None, engine: str,
+                 master: str | None, dsn: str | None, into: str | None, quiet: bool) -> None:
     """Evaluate PROJECT and write OUT/members.parquet and OUT/segments.json.
 
     With several points (--as-of as a list or range), OUT/<point>/ holds each point's files.
@@ -138,12 +146,13 @@ def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: st
 
     if fmt in ("parquet", "csv", "jsonl"):
         members_format, fmt = fmt, "text"
+    options = _engine_options(engine, master=master, dsn=dsn, into=into, threads=threads, memory_limit=memory_limit)
     show = not quiet and fmt == "text"
     appended = None
     with _user_errors():
         with _progress(enabled=show and sys.stderr.isatty()) as tell:
-            result = load(project, _data_overrides(data)).evaluate(as_of=as_of, threads=threads,
-                                                                    memory_limit=memory_limit, progress=tell)
+            result = load(project, _data_overrides(data)).evaluate(as_of=as_of, progress=tell, engine=engine,
+                                                                    **options)
             with result:
                 if history:  # a history it cannot append to fails before any output is written
                     result.check_history(history)
@@ -175,6 +184,19 @@ def eval_command(project: str, data: tuple[str, ...], as_of: str | None, out: st
         click.echo(f"history {history}: {len(appended.added)} point(s) added"
                    + (f", {len(appended.present)} already there (same as_of and rules hash), left as they were"
                       if appended.present else ""), err=fmt == "json")
+
+
+def _engine_options(engine: str, **given) -> dict:
+    """The options `engine` takes, from those given; one that belongs to another engine, or a
+    missing --dsn, is a usage error."""
+    takes = {"duckdb": ("threads", "memory_limit"), "spark": ("master",), "postgres": ("dsn", "into")}[engine]
+    stray = [name for name, value in given.items() if value is not None and name not in takes]
+    if stray:
+        flags = ", ".join("--" + name.replace("_", "-") for name in stray)
+        raise click.UsageError(f"{flags} does not apply to --engine {engine}")
+    if engine == "postgres" and given["dsn"] is None:
+        raise click.UsageError("--engine postgres needs --dsn (e.g. postgresql://user@localhost/warehouse)")
+    return {name: given[name] for name in takes if given[name] is not None}
 
 
 @cli.command("test")

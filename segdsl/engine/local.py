@@ -62,10 +62,12 @@ class Evaluation:
     temp_dir: str | None = None
     members_file: str | None = None
     """The members as Parquet, in the engine's temporary folder until written out."""
+    dialect: str = "duckdb"
+    """The SQL dialect of the engine that ran `statement`."""
 
     @property
     def sql(self) -> str:
-        return to_sql(self.statement, "duckdb")
+        return to_sql(self.statement, self.dialect)
 
     @property
     def members(self) -> duckdb.DuckDBPyRelation:
@@ -119,18 +121,27 @@ def evaluate(project: t.Project, locations: dict[str, Location], as_of: dt.datet
         # not held in memory; `members` is a view over it for the summary and the API.
         members_file = os.path.join(temp_dir, MEMBERS_FILE)
         _run(con, _copy(statement, members_file), tell, locations)
-        view = exp.Create(this=table(MEMBERS_TABLE), kind="VIEW",
-                          expression=exp.select(exp.Star()).from_(_parquet(members_file)))
-        con.execute(view.sql(dialect="duckdb"))
-        evaluation = Evaluation(con, statement, rows, temp_dir=temp_dir, members_file=members_file)
+        evaluation = finish(con, statement, rows, temp_dir, members_file, "duckdb", started, compiled)
         evaluation.warnings += _unmatched_events(con, project, relations, rows, locations)
-        evaluation.compile_seconds = compiled - started
-        evaluation.eval_seconds = time.perf_counter() - compiled
         return evaluation
     except BaseException:
         con.close()
         shutil.rmtree(temp_dir, ignore_errors=True)
         raise
+
+
+def finish(con: duckdb.DuckDBPyConnection, statement: exp.Expression, rows: dict[str, int], temp_dir: str,
+           members_file: str, dialect: str, started: float, compiled: float) -> Evaluation:
+    """The `Evaluation` of an engine that left its members in `members_file`: a `members` view
+    over the file on the local DuckDB, and the compile and eval times (from the clock readings
+    at the start and after compiling)."""
+    view = exp.Create(this=table(MEMBERS_TABLE), kind="VIEW",
+                      expression=exp.select(exp.Star()).from_(_parquet(members_file)))
+    con.execute(view.sql(dialect="duckdb"))
+    evaluation = Evaluation(con, statement, rows, temp_dir=temp_dir, members_file=members_file, dialect=dialect)
+    evaluation.compile_seconds = compiled - started
+    evaluation.eval_seconds = time.perf_counter() - compiled
+    return evaluation
 
 
 @dataclass
