@@ -121,10 +121,14 @@ def to_duckdb(sql: str, dialect: str) -> str:
 
     Postgres's list of segments is `array_remove(list, NULL)`, which sqlglot's DuckDB generator
     turns into a filter `x <> NULL` that drops every item; that one function is put back as
-    the `array_compact` it stands for.
+    the `array_compact` it stands for. Postgres's collations are dropped.
     """
     tree = sqlglot.parse_one(sql, read=dialect)
     if dialect == "postgres":
         tree = tree.transform(lambda n: exp.ArrayCompact(this=n.this)
                               if isinstance(n, exp.ArrayRemove) and isinstance(n.expression, exp.Null) else n)
+        # PostgreSQL's `COLLATE "C"` / `"C.utf8"` make it compare and map case as DuckDB does
+        # by default; DuckDB knows neither collation by that name.
+        for collate in list(tree.find_all(exp.Collate)):
+            collate.replace(collate.this)
     return tree.sql(dialect="duckdb")

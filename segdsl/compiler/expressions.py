@@ -136,6 +136,9 @@ class Builder:
                 return exp.Neg(this=_paren(self._wide(operand)))
             case t.Func(function="abs", args=(arg,)):
                 return exp.Abs(this=self._wide(arg))
+            case t.Func(function="length", args=(arg,)) if arg.type.kind == "list":
+                # A list's length is its own construct: PostgreSQL's LENGTH takes only text.
+                return exp.ArraySize(this=self.value(arg))
             case t.Func(function=function, args=args):
                 return self._function(function, [self.value(a) for a in args])
             case t.ToTimestamp(operand=operand):

@@ -107,24 +107,43 @@ WITH orders_aggregates AS (
     segment_tech
     AND COALESCE(
       CASE
-        WHEN 'salesforce' IS NULL
+        WHEN software IS NULL
         THEN NULL
-        ELSE COALESCE('salesforce' = ANY(
-          software
-        ), FALSE)
+        ELSE CASE
+          WHEN 'salesforce' IS NULL
+          THEN NULL
+          ELSE COALESCE('salesforce' = ANY(
+            software
+          ), FALSE)
+        END
       END
       OR CASE
-        WHEN 'hubspot' IS NULL
+        WHEN software IS NULL
         THEN NULL
-        ELSE COALESCE('hubspot' = ANY(
-          software
-        ), FALSE)
+        ELSE CASE
+          WHEN 'hubspot' IS NULL
+          THEN NULL
+          ELSE COALESCE('hubspot' = ANY(
+            software
+          ), FALSE)
+        END
       END,
       FALSE
     ) AS segment_tech__crm_stack,
     segment_enterprise
-    AND COALESCE(UPPER(country) IN ('DE', 'FR', 'GB', 'ES'), FALSE) AS segment_enterprise__europe,
-    segment_enterprise AND COALESCE(UPPER(country) IN ('US', 'CA'), FALSE) AS segment_enterprise__north_america,
+    AND COALESCE(
+      (
+        TRANSLATE(UPPER(country COLLATE "C.utf8"), 'ß', 'ẞ') COLLATE "C"
+      ) IN ('DE', 'FR', 'GB', 'ES'),
+      FALSE
+    ) AS segment_enterprise__europe,
+    segment_enterprise
+    AND COALESCE(
+      (
+        TRANSLATE(UPPER(country COLLATE "C.utf8"), 'ß', 'ẞ') COLLATE "C"
+      ) IN ('US', 'CA'),
+      FALSE
+    ) AS segment_enterprise__north_america,
     segment_enterprise
     AND COALESCE(
       (
