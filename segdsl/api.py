@@ -158,6 +158,8 @@ class Project:
     def __init__(self, path: str | Path, data: dict[str, str] | None = None):
         self.path = Path(path)
         self.data = dict(data or {})
+        self._server: str | None = None
+        """The DSN of the PostgreSQL server whose tables are the sources (`engine="postgres"`)."""
         if not self.path.is_dir():
             raise UsageError(f"{self.path} is not a folder (a rules project is a folder with segdsl.yml)")
 
@@ -243,6 +245,8 @@ class Project:
 
         if engine not in ENGINES:
             raise UsageError(f"--engine: unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+        if engine == "postgres":  # sources are tables there: their schemas and locations too
+            self._server = options.get("dsn")
         spec, project = self._ready(data)
         points = _points(as_of)
         if points is not None and engine != "duckdb":
@@ -357,7 +361,13 @@ class Project:
         return spec, result.project
 
     def _locations(self, spec) -> dict:
-        """Where each source's data is, `--data` overrides applied."""
+        """Where each source's data is, `--data` overrides applied (a table on the server for
+        the postgres engine)."""
+        if self._server is not None:
+            from segdsl.engine import postgres
+
+            return {s.name.name: postgres.location(self.data.get(s.name.name) or s.table or s.name.name)
+                    for s in spec.sources}
         from segdsl.engine.local import DataError
         from segdsl.engine.sources import SourceError, locate
 
@@ -379,7 +389,12 @@ class Project:
         unknown = sorted(set(self.data) - {s.name.name for s in spec.sources})
         if unknown:
             raise UsageError(f"--data names an unknown source: {', '.join(unknown)}")
-        schemas, problems = read_schemas(spec, self.data)
+        if self._server is not None:
+            from segdsl.engine import postgres
+
+            schemas, problems = postgres.read_schemas(spec, self._server, self.data)
+        else:
+            schemas, problems = read_schemas(spec, self.data)
         diagnostics += problems
         checked, problems = check(spec, schemas)
         diagnostics += problems

@@ -164,6 +164,17 @@ def _reason(exc: BaseException, dsn: str = "") -> str:
 
 def _table(pg: psycopg.Connection, source: str, name: str, where: str, project: t.Project) -> Table:
     """The source's table and its columns; a missing table, column or right is a `DataError`."""
+    table = _catalog(pg, source, name, where)
+    needed = project.sources[source]
+    for col in [needed.key, *([needed.time] if needed.time else []), *needed.columns]:
+        if col not in table.columns:
+            raise DataError(f"source {source}: table {table.shown} in PostgreSQL database {where} has no column "
+                            f"{col}", "the table must have the columns the rules read, named as in the rules")
+    return table
+
+
+def _catalog(pg: psycopg.Connection, source: str, name: str, where: str) -> Table:
+    """A table and its columns from the catalog; a missing table or right is a `DataError`."""
     schema, bare = split_name(name)
     qualified = sql.Identifier(*([schema] if schema else []), bare).as_string(pg)
     shown = f"{schema}.{bare}" if schema else bare
@@ -179,13 +190,59 @@ def _table(pg: psycopg.Connection, source: str, name: str, where: str, project: 
                         "FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid "
                         "WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
                     (oid,), where, source)
-    table = Table(schema, bare, {n: kind for n, kind, _ in listed}, frozenset(n for n, _, c in listed if c))
-    needed = project.sources[source]
-    for col in [needed.key, *([needed.time] if needed.time else []), *needed.columns]:
-        if col not in table.columns:
-            raise DataError(f"source {source}: table {shown} in PostgreSQL database {where} has no column {col}",
-                            "the table must have the columns the rules read, named as in the rules")
-    return table
+    return Table(schema, bare, {n: kind for n, kind, _ in listed}, frozenset(n for n, _, c in listed if c))
+
+
+def read_schemas(spec, dsn: str, overrides: dict[str, str] | None = None
+                 ) -> tuple[dict[str, dict[str, t.Type] | None], list]:
+    """Each source's column types from the server's catalog, as `sources.read_schemas` reads
+    them from files, so that a project whose data lives only in PostgreSQL checks against its
+    tables. A source whose table cannot be read maps to None, with one diagnostic at its name."""
+    from segdsl.dsl import diagnostics as d
+
+    overrides = overrides or {}
+    where = server(dsn)
+    schemas: dict[str, dict[str, t.Type] | None] = {s.name.name: None for s in spec.sources}
+    try:
+        pg = _connect(dsn, where)
+    except DataError as exc:
+        span = spec.sources[0].name.span if spec.sources else None
+        return schemas, [d.error("E401", str(exc), span, hint=exc.hint)]
+    diagnostics = []
+    with pg:
+        for source in spec.sources:
+            name = source.name.name
+            try:
+                table = _catalog(pg, name, overrides.get(name) or source.table or name, where)
+            except DataError as exc:
+                diagnostics.append(d.error("E401", str(exc), source.name.span, hint=exc.hint))
+                continue
+            schemas[name] = {col: kind for col, pg_type in table.columns.items()
+                             if (kind := segdsl_type(pg_type)) is not None}
+    return schemas, diagnostics
+
+
+_NUMBERS = ("smallint", "integer", "bigint", "real", "double precision", "numeric")
+_TEXTS = ("text", "character varying", "character", "name", "citext")
+
+
+def segdsl_type(pg_type: str) -> t.Type | None:
+    """A column type as `format_type` prints it, as a segdsl type; None for types rules cannot use."""
+    if pg_type.endswith("[]"):
+        element = segdsl_type(pg_type[:-2])
+        return t.Type("list", element=element) if element is not None else None
+    base = pg_type.split("(")[0].strip()
+    if base in _NUMBERS:
+        return t.NUMBER
+    if base in _TEXTS:
+        return t.STRING
+    if base == "boolean":
+        return t.BOOLEAN
+    if base == "date":
+        return t.DATE
+    if base.startswith("timestamp"):
+        return t.TIMESTAMP
+    return None
 
 
 def _relation(name: str, table: Table) -> exp.Expression:

@@ -190,13 +190,17 @@ def canonical(text: str) -> str:
     return to_text(parse_rule(text))
 
 
-def fingerprint(location: Location) -> str:
+def fingerprint(location: Location) -> str | None:
     """Identifies an input's files cheaply at any size: names, sizes, first and last 64 KiB.
 
     Not a hash of every byte (that would read gigabytes twice); a changed file almost always
-    changes its size or its Parquet footer, which the last 64 KiB hold.
+    changes its size or its Parquet footer, which the last 64 KiB hold. A table in a database
+    server (the postgres engine) has no files to read: None.
     """
     import glob
+
+    if location.format == "postgres":
+        return None
 
     paths = sorted(glob.glob(location.path, recursive=True)) if glob.has_magic(location.path) else [location.path]
     digest = hashlib.sha256()
